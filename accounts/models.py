@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+import uuid
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django_countries.fields import CountryField
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **extra: Any) -> User:
+        if not email:
+            raise ValueError("An e-mail address is required")
+        user = self.model(email=self.normalize_email(email), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> User:
+        extra.update(is_staff=True, is_superuser=True)
+        return self.create_user(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person. The e-mail address is the login; `public_id` is what URLs and clients see."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    email = models.EmailField("e-mail address", unique=True)
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False)
+    date_joined = models.DateTimeField(default=timezone.now)
+    # Set only by accounts.services.user_set_verified, which the KYC decision calls: never
+    # from a form, an admin field or the API.
+    verified_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects: ClassVar[UserManager] = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique"),
+        ]
+        permissions = [
+            ("work_tasks", "Can work the task feed"),
+            ("vote_kyc_checks", "Can vote on redacted KYC checks"),
+            ("review_kyc_cases", "Can review and decide KYC cases"),
+            ("moderate_community", "Can moderate chat rooms and workshops"),
+            ("publish_projects", "Can publish task projects"),
+        ]
+
+    def __str__(self) -> str:
+        return f"user {self.public_id}"
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verified_at is not None
+
+
+def avatar_path(instance: Profile | None, filename: str) -> str:
+    # A random name: the uploader's file name may carry personal data.
+    return f"avatars/{uuid.uuid4().hex}.png"
+
+
+class Profile(models.Model):
+    """Public-facing details a person chooses to show. Every user has exactly one."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
+    )
+    display_name = models.CharField(max_length=60, blank=True)
+    country = CountryField(blank=True)
+    languages = models.JSONField(default=list, blank=True)
+    avatar = models.ImageField(upload_to=avatar_path, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"profile of {self.user_id}"

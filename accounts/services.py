@@ -1,0 +1,154 @@
+"""Writes to accounts, and the one way to push an event to a person's open pages."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable
+from typing import IO, Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.conf import global_settings
+from django.contrib.auth.models import Group
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+from django_countries import countries
+
+from accounts.models import Profile, User, avatar_path
+from accounts.roles import Role
+from pioneer_platform.errors import Conflict, InvalidInput
+from pioneer_platform.images import sanitize_image
+
+logger = logging.getLogger(__name__)
+
+LANGUAGE_CODES = frozenset(code for code, _ in global_settings.LANGUAGES)
+MAX_LANGUAGES = 10
+AVATAR_MAX_BYTES = 2 * 1024 * 1024
+
+
+def feed_group(user_id: int) -> str:
+    return f"feed.user.{user_id}"
+
+
+def notify_user(*, user: User, event: dict[str, Any]) -> None:
+    """Send `event` to every `/ws/feed/` socket `user` has open, once the transaction commits.
+
+    A rolled-back change must tell nobody anything, so the send waits for commit; outside a
+    transaction it happens at once. `event` must be JSON and carry a `type`.
+    """
+    if not isinstance(event.get("type"), str):
+        raise ValueError("an event needs a string 'type'")
+    json.dumps(event)  # fail here, in the caller's stack, not later in the socket
+    group = feed_group(user.pk)
+
+    def send() -> None:
+        layer = get_channel_layer()
+        if layer is None:
+            return
+        async_to_sync(layer.group_send)(group, {"type": "feed.event", "event": event})
+
+    transaction.on_commit(send)
+
+
+def user_grant_role(*, user: User, role: Role) -> None:
+    user.groups.add(Group.objects.get(name=role.value))
+    logger.debug("role granted user=%s role=%s", user.public_id, role.value)
+
+
+def user_revoke_role(*, user: User, role: Role) -> None:
+    user.groups.remove(Group.objects.get(name=role.value))
+    logger.debug("role revoked user=%s role=%s", user.public_id, role.value)
+
+
+@transaction.atomic
+def user_set_verified(*, user: User) -> User:
+    """Mark a person identity-verified. Only the KYC decision service calls this."""
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    if locked.verified_at is not None:
+        raise Conflict("This person is already verified.")
+    locked.verified_at = timezone.now()
+    locked.save(update_fields=["verified_at"])
+    user.verified_at = locked.verified_at
+    return locked
+
+
+@transaction.atomic
+def user_clear_verified(*, user: User) -> User:
+    """Withdraw verification (a successful appeal against approval, a fraud finding)."""
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    locked.verified_at = None
+    locked.save(update_fields=["verified_at"])
+    user.verified_at = None
+    return locked
+
+
+def _clean_languages(languages: Iterable[str]) -> list[str]:
+    cleaned: list[str] = []
+    for code in languages:
+        if not isinstance(code, str) or code not in LANGUAGE_CODES:
+            raise InvalidInput(f"Unknown language code: {code!r}.", field="languages")
+        if code not in cleaned:
+            cleaned.append(code)
+    if len(cleaned) > MAX_LANGUAGES:
+        raise InvalidInput(f"Choose at most {MAX_LANGUAGES} languages.", field="languages")
+    return cleaned
+
+
+def profile_update(
+    *,
+    user: User,
+    display_name: str | None = None,
+    country: str | None = None,
+    languages: Iterable[str] | None = None,
+    avatar: IO[bytes] | None = None,
+) -> Profile:
+    """Change the given profile fields; fields left as None keep their value.
+
+    A new avatar is validated and re-encoded before anything is written; its file is
+    stored before the row, removed again if the row does not commit, and the file it
+    replaces is removed only after the commit: no orphan either way.
+    """
+    updates: dict[str, Any] = {}
+    if display_name is not None:
+        display_name = display_name.strip()
+        if len(display_name) > 60:
+            raise InvalidInput("Use at most 60 characters.", field="display_name")
+        updates["display_name"] = display_name
+    if country is not None:
+        if country and country not in countries:
+            raise InvalidInput(f"Unknown country code: {country!r}.", field="country")
+        updates["country"] = country
+    if languages is not None:
+        updates["languages"] = _clean_languages(languages)
+    clean_avatar = (
+        sanitize_image(avatar, field="avatar", max_bytes=AVATAR_MAX_BYTES, max_side=512)
+        if avatar is not None
+        else None
+    )
+
+    storage = Profile._meta.get_field("avatar").storage  # type: ignore[attr-defined]
+    new_avatar = (
+        storage.save(avatar_path(None, "avatar.png"), ContentFile(clean_avatar.content))
+        if clean_avatar
+        else None
+    )
+    try:
+        with transaction.atomic():
+            profile = Profile.objects.select_for_update().get(user=user)
+            old_avatar = profile.avatar.name or None
+            for name, value in updates.items():
+                setattr(profile, name, value)
+            if new_avatar:
+                profile.avatar.name = new_avatar
+                updates["avatar"] = new_avatar
+                if old_avatar:
+                    transaction.on_commit(lambda: storage.delete(old_avatar))
+            if updates:
+                profile.save(update_fields=[*updates, "updated_at"])
+    except BaseException:
+        if new_avatar:
+            storage.delete(new_avatar)
+        raise
+    return profile

@@ -1,0 +1,92 @@
+"""API conventions shared by every app: error shape, body limit, pagination, permissions.
+
+Errors are `{"errors": {field: [messages]}}` for invalid input and `{"detail": message}`
+otherwise, always with a 4xx status; anything that would be a 500 is a bug to fix here or
+in the service, not something a client should ever parse.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from allauth.account.utils import has_verified_email
+from allauth.headless.contrib.rest_framework.authentication import XSessionTokenAuthentication
+from django.conf import settings
+from django.http import HttpRequest, JsonResponse
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework import exceptions, pagination, parsers, permissions, status
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "Request body is too large."
+    default_code = "payload_too_large"
+
+
+class LimitedJSONParser(parsers.JSONParser):
+    """JSON parser that refuses bodies over `API_MAX_JSON_BYTES`.
+
+    DRF reads the request stream directly, bypassing Django's DATA_UPLOAD_MAX_MEMORY_SIZE,
+    so without this a client could make a worker buffer an arbitrarily large body.
+    Reading limit + 1 bytes also covers chunked bodies that carry no Content-Length.
+    """
+
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
+        limit = settings.API_MAX_JSON_BYTES
+        raw = stream.read(limit + 1) if stream is not None else b""
+        if len(raw) > limit:
+            raise PayloadTooLarge(f"Request body is larger than {limit} bytes.")
+        return super().parse(io.BytesIO(raw), media_type, parser_context)
+
+
+class SessionTokenAuthentication(XSessionTokenAuthentication):
+    """allauth's headless token, plus the header that makes DRF answer 401 (not 403) to a
+    client that sent no credentials, so it knows to sign in rather than that it may not."""
+
+    def authenticate_header(self, request: Any) -> str:
+        return 'Session-Token header="X-Session-Token"'
+
+
+class CursorPagination(pagination.CursorPagination):
+    ordering = "-pk"
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+class IsAuthenticatedWithVerifiedEmail(permissions.BasePermission):
+    """The default for every endpoint: signed in and the e-mail address proven.
+
+    allauth's mandatory verification already keeps unverified people from signing in; this
+    also covers sessions that predate an e-mail change or were opened some other way.
+    """
+
+    message = "Verify your e-mail address to use the API."
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        user = request.user
+        if not (user and user.is_authenticated):
+            return False
+        cached = getattr(user, "_pp_email_verified", None)
+        if cached is None:
+            cached = has_verified_email(user)
+            user._pp_email_verified = cached
+        return bool(cached)
+
+
+def wants_json(request: HttpRequest) -> bool:
+    return request.path.startswith(("/api/", "/_allauth/"))
+
+
+def json_error(request: HttpRequest, status_code: int, detail: str) -> JsonResponse:
+    return JsonResponse({"detail": detail}, status=status_code)
+
+
+class SessionTokenScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
+    """Documents the headless token in the OpenAPI schema."""
+
+    target_class = "pioneer_platform.api.SessionTokenAuthentication"
+    name = "sessionToken"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {"type": "apiKey", "in": "header", "name": "X-Session-Token"}

@@ -1,0 +1,28 @@
+"""One ASGI application for HTTP and WebSockets.
+
+WebSockets authenticate with the session cookie (AuthMiddlewareStack) and must come from an
+allowed origin: a cookie alone would let any site open a socket as the visitor.
+"""
+
+import os
+
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pioneer_platform.settings")
+# Django must be set up before the routing imports consumers and models.
+django_asgi_app = get_asgi_application()
+
+from channels.auth import AuthMiddlewareStack  # noqa: E402
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+
+from pioneer_platform.routing import websocket_urlpatterns  # noqa: E402
+
+application = ProtocolTypeRouter(
+    {
+        "http": django_asgi_app,
+        "websocket": AllowedHostsOriginValidator(
+            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+        ),
+    }
+)

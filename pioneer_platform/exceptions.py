@@ -1,0 +1,49 @@
+"""The API's one exception handler: domain errors and Django errors to the contract's shape."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from pioneer_platform.api import PayloadTooLarge
+from pioneer_platform.errors import DomainError
+
+
+def _field_errors(data: Any) -> dict[str, Any]:
+    if isinstance(data, dict):
+        return data
+    return {"non_field_errors": data if isinstance(data, list) else [data]}
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, DomainError):
+        body: dict[str, Any] = (
+            {"errors": {exc.field: [exc.message]}} if exc.field else {"detail": exc.message}
+        )
+        return Response(body, status=exc.status_code)
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        )
+    elif isinstance(exc, RequestDataTooBig):
+        exc = PayloadTooLarge()
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        response.data = {"errors": _field_errors(response.data)}
+    elif not (isinstance(response.data, dict) and "detail" in response.data):
+        response.data = {"detail": response.data}
+    return response

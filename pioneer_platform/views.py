@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from pioneer_platform.api import json_error, wants_json
+
+logger = logging.getLogger(__name__)
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """200 when the database (and Redis, when configured) answer; 503 naming what did not."""
+    checks: dict[str, str] = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        checks["database"] = "ok"
+    except Exception:
+        logger.exception("healthz: database unavailable")
+        checks["database"] = "unavailable"
+    if settings.REDIS_URL:
+        import redis
+
+        try:
+            redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2).ping()
+            checks["redis"] = "ok"
+        except Exception:
+            logger.exception("healthz: redis unavailable")
+            checks["redis"] = "unavailable"
+    healthy = all(value == "ok" for value in checks.values())
+    return JsonResponse(
+        {"status": "ok" if healthy else "unavailable", **checks}, status=200 if healthy else 503
+    )
+
+
+def _error_page(request: HttpRequest, status_code: int, title: str, detail: str) -> HttpResponse:
+    if wants_json(request):
+        return json_error(request, status_code, detail)
+    return render(
+        request,
+        "error.html",
+        {"title": title, "detail": detail, "status": status_code},
+        status=status_code,
+    )
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error_page(request, 400, "Bad request", "The request could not be understood.")
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error_page(request, 403, "Not allowed", "You do not have permission to do this.")
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error_page(request, 404, "Not found", "There is nothing at this address.")
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    return _error_page(
+        request, 500, "Something went wrong", "The error was logged; please try again."
+    )
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    return _error_page(
+        request,
+        403,
+        "Form expired",
+        "The form's security token was missing or stale; reload and try again.",
+    )

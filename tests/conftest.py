@@ -1,0 +1,110 @@
+"""Shared fixtures and factories.
+
+Under CI (`CI` set) the suite must run on PostgreSQL and Redis: a test that needs them
+fails instead of skipping, so a misconfigured pipeline cannot pass by skipping.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import factory
+import pytest
+from allauth.account.models import EmailAddress
+from django.conf import settings as django_settings
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from accounts.models import User
+from accounts.roles import Role
+from accounts.services import user_grant_role, user_set_verified
+
+IN_CI = bool(os.environ.get("CI"))
+PASSWORD = "correct-horse-battery-staple"
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if IN_CI and not (django_settings.USING_POSTGRES and django_settings.REDIS_URL):
+        raise pytest.UsageError(
+            "CI is set: DATABASE_URL must point to PostgreSQL and REDIS_URL to Redis"
+        )
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Any) -> None:
+    # PBKDF2 at production strength dominates the suite's time and proves nothing here.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache() -> Iterator[None]:
+    # Rate-limit counters live in the cache (Redis under CI) and must not leak between tests.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def postgres() -> None:
+    if not django_settings.USING_POSTGRES:
+        if IN_CI:
+            pytest.fail("this test needs PostgreSQL; CI must set DATABASE_URL")
+        pytest.skip("needs PostgreSQL: set DATABASE_URL=postgres://...")
+
+
+@pytest.fixture
+def redis_url() -> str:
+    if not django_settings.REDIS_URL:
+        if IN_CI:
+            pytest.fail("this test needs Redis; CI must set REDIS_URL")
+        pytest.skip("needs Redis: set REDIS_URL=redis://...")
+    return str(django_settings.REDIS_URL)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"person{n}@example.com")
+    password = factory.django.Password(PASSWORD)
+
+    @factory.post_generation
+    def email_verified(self, create: bool, extracted: bool | None, **kwargs: Any) -> None:
+        if create:
+            EmailAddress.objects.create(
+                user=self, email=self.email, primary=True, verified=extracted is not False
+            )
+
+    @factory.post_generation
+    def roles(self, create: bool, extracted: list[Role] | None, **kwargs: Any) -> None:
+        for role in extracted if extracted is not None else [Role.PIONEER]:
+            user_grant_role(user=self, role=role)
+
+    @factory.post_generation
+    def verified(self, create: bool, extracted: bool | None, **kwargs: Any) -> None:
+        if create and extracted:
+            user_set_verified(user=self)
+
+
+@pytest.fixture
+def user_factory(db: None) -> type[UserFactory]:
+    return UserFactory
+
+
+@pytest.fixture
+def user(user_factory: type[UserFactory]) -> User:
+    return user_factory()
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def signed_in_api(api_client: APIClient, user: User) -> APIClient:
+    api_client.force_login(user)
+    return api_client

@@ -1,0 +1,71 @@
+"""Browser journeys: Debian's Chromium driven by Playwright against pytest-django's live server."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import IN_CI
+
+CHROMIUM = Path("/usr/bin/chromium")
+RESULTS = Path(__file__).resolve().parents[2] / "test-results"
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        if IN_CI:
+            pytest.fail("browser tests need /usr/bin/chromium (make test installs it)")
+        pytest.skip("needs Debian's chromium at /usr/bin/chromium")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an event loop running in this thread for as long as the
+    # browser lives; the ORM calls of tests and fixtures are still plain synchronous code,
+    # so Django's async-safety guard must stand aside until the browser is closed.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+class Journey:
+    """A page plus numbered screenshots under test-results/<test>/."""
+
+    def __init__(self, page: Any, folder: Path) -> None:
+        self.page = page
+        self.folder = folder
+        self.step = 0
+
+    def shot(self, name: str) -> None:
+        self.step += 1
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=str(self.folder / f"{self.step:02d}-{name}.png"), full_page=True)
+
+
+@pytest.fixture
+def journey(browser: Any, live_server: Any, request: pytest.FixtureRequest) -> Iterator[Journey]:
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1200, "height": 900})
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    folder = RESULTS / re.sub(r"[^\w.-]+", "_", request.node.nodeid)
+    yield Journey(page, folder)
+    context.close()
