@@ -17,6 +17,7 @@ from django.utils import timezone
 from django_countries import countries
 
 from accounts.models import Profile, User, avatar_path
+from accounts.realtime import topic_group
 from accounts.roles import Role
 from pioneer_platform.errors import Conflict, InvalidInput
 from pioneer_platform.images import sanitize_image
@@ -38,10 +39,13 @@ def notify_user(*, user: User, event: dict[str, Any]) -> None:
     A rolled-back change must tell nobody anything, so the send waits for commit; outside a
     transaction it happens at once. `event` must be JSON and carry a `type`.
     """
+    _send_on_commit(feed_group(user.pk), event)
+
+
+def _send_on_commit(group: str, event: dict[str, Any]) -> None:
     if not isinstance(event.get("type"), str):
         raise ValueError("an event needs a string 'type'")
     json.dumps(event)  # fail here, in the caller's stack, not later in the socket
-    group = feed_group(user.pk)
 
     def send() -> None:
         layer = get_channel_layer()
@@ -50,6 +54,11 @@ def notify_user(*, user: User, event: dict[str, Any]) -> None:
         async_to_sync(layer.group_send)(group, {"type": "feed.event", "event": event})
 
     transaction.on_commit(send)
+
+
+def notify_topic(*, topic: str, event: dict[str, Any]) -> None:
+    """Send `event` to every socket subscribed to `topic` (see accounts.realtime), on commit."""
+    _send_on_commit(topic_group(topic), event)
 
 
 def user_grant_role(*, user: User, role: Role) -> None:

@@ -135,3 +135,41 @@ def test_event_is_not_sent_when_the_transaction_rolls_back(user: Any) -> None:
 def test_malformed_events_fail_at_the_caller(user: Any, event: dict[str, Any]) -> None:
     with pytest.raises((ValueError, TypeError)):
         notify_user(user=user, event=event)
+
+
+async def test_topic_subscription_is_permission_checked(user_factory: Any) -> None:
+    from accounts import realtime
+    from accounts.services import notify_topic
+
+    dana = await sync_to_async(user_factory)()
+    realtime.register_topic("testroom", lambda user, key: key == "open")
+    socket = await connected(dana)
+    try:
+        await socket.send_json_to({"type": "subscribe", "topic": "testroom:closed"})
+        assert (await socket.receive_json_from(timeout=5))["type"] == "error"
+        await socket.send_json_to({"type": "subscribe", "topic": "nosuchprefix:1"})
+        assert (await socket.receive_json_from(timeout=5))["type"] == "error"
+        await socket.send_json_to({"type": "subscribe", "topic": "testroom:open"})
+        assert await socket.receive_json_from(timeout=5) == {
+            "type": "subscribed",
+            "topic": "testroom:open",
+        }
+        await sync_to_async(notify_topic)(topic="testroom:closed", event={"type": "secret"})
+        await sync_to_async(notify_topic)(topic="testroom:open", event={"type": "public"})
+        # The first event through is the open room's: the closed room's never arrived.
+        assert await socket.receive_json_from(timeout=5) == {"type": "public"}
+    finally:
+        await socket.disconnect()
+
+
+async def test_garbage_messages_get_an_error_not_a_crash(user: Any) -> None:
+    socket = await connected(user)
+    try:
+        await socket.send_to(text_data="{not json")
+        assert (await socket.receive_json_from(timeout=5))["type"] == "error"
+        await socket.send_json_to(["a", "list"])
+        assert (await socket.receive_json_from(timeout=5))["type"] == "error"
+        await socket.send_json_to({"type": "ping"})
+        assert await socket.receive_json_from(timeout=5) == {"type": "pong"}
+    finally:
+        await socket.disconnect()
