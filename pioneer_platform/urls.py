@@ -8,10 +8,12 @@ from pioneer_platform import views
 
 api_v1 = [
     path("", include("accounts.api_urls")),
+    path("", include("ledger.api_urls")),
 ]
 
 urlpatterns = [
     path("", include("accounts.urls")),
+    path("", include("ledger.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),

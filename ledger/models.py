@@ -1,0 +1,105 @@
+"""The stored log: leaves, the perfect-subtree hashes that make proofs O(log n), heads.
+
+Every row here is append-only. The models refuse updates and deletes; on PostgreSQL a
+trigger (migration 0002) refuses them in SQL too, so not even a bug or a shell session
+can rewrite history without dropping the trigger first. `ledger_verify` catches what
+slips past both (for example a hand edit of the SQLite file).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.db import models
+
+
+class AppendOnlyError(Exception):
+    pass
+
+
+class AppendOnlyQuerySet(models.QuerySet[Any]):
+    def update(self, **kwargs: Any) -> int:
+        raise AppendOnlyError(f"{self.model.__name__} rows are append-only")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError(f"{self.model.__name__} rows are append-only")
+
+
+class AppendOnlyModel(models.Model):
+    objects: ClassVar[Any] = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AppendOnlyError(f"{type(self).__name__} rows are append-only")
+        kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise AppendOnlyError(f"{type(self).__name__} rows are append-only")
+
+
+class Leaf(AppendOnlyModel):
+    index = models.BigIntegerField(primary_key=True)
+    kind = models.CharField(max_length=40)
+    data = models.TextField(help_text="canonical JSON, exactly the bytes that were hashed (UTF-8)")
+    leaf_hash = models.BinaryField(max_length=32, unique=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["index"]
+
+    def __str__(self) -> str:
+        return f"leaf {self.index} ({self.kind})"
+
+
+class SubtreeHash(AppendOnlyModel):
+    """Hash of the perfect subtree of 2**level leaves starting at leaf index * 2**level.
+
+    Written once, when its last leaf is appended; any proof needs O(log n) of these,
+    fetched in one query.
+    """
+
+    level = models.PositiveSmallIntegerField()
+    index = models.BigIntegerField()
+    hash = models.BinaryField(max_length=32)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["level", "index"], name="ledger_subtree_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"subtree {self.level}/{self.index}"
+
+
+class TreeHead(AppendOnlyModel):
+    tree_size = models.BigIntegerField(unique=True)
+    timestamp_ms = models.BigIntegerField()
+    root_hash = models.BinaryField(max_length=32)
+    signature = models.BinaryField(max_length=64)
+    public_key = models.BinaryField(max_length=32)
+    key_id = models.CharField(max_length=16)
+
+    class Meta:
+        ordering = ["tree_size"]
+
+    def __str__(self) -> str:
+        return f"tree head at {self.tree_size}"
+
+
+class LogState(models.Model):
+    """The single row appends lock on: size and right frontier of the tree.
+
+    Locking it serializes appends (no two leaves with one index, no gap) and holding the
+    frontier here makes an append O(log n) without reading any other row.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    tree_size = models.BigIntegerField(default=0)
+    frontier = models.JSONField(default=list, help_text="[[height, hex hash], ...] largest first")
+
+    def __str__(self) -> str:
+        return f"log of {self.tree_size} leaves"

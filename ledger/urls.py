@@ -1,0 +1,7 @@
+from django.urls import path
+
+from ledger import views
+
+urlpatterns = [
+    path("transparency/", views.transparency, name="transparency"),
+]

@@ -1,0 +1,290 @@
+"""The stored log: appends, proofs from storage, heads, immutability, verification."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection, connections, transaction
+
+from ledger import merkle, selectors, services
+from ledger.models import AppendOnlyError, Leaf, LogState, SubtreeHash, TreeHead
+from ledger.pseudonyms import pseudonym
+from ledger.signing import tree_head_bytes, verify_signature
+
+pytestmark = pytest.mark.django_db
+
+
+def export_payload(n: int = 0) -> dict[str, Any]:
+    return {
+        "project": "0b7f0d4e-8b1e-4d5c-9a55-6f0c2b7e9a10",
+        "format": "jsonl",
+        "sha256": f"{n:064x}",
+        "items": n,
+        "answers": 3 * n,
+        "exported_at": "2026-11-23T08:00:00Z",
+    }
+
+
+def decision_payload(case: str = "case-1") -> dict[str, Any]:
+    return {
+        "case": pseudonym("kyc.case", case),
+        "outcome": "approved",
+        "reason_codes": ["documents_ok"],
+        "decided_at": "2026-11-23T08:00:00Z",
+    }
+
+
+def stored_leaves() -> list[bytes]:
+    return [row.data.encode() for row in Leaf.objects.order_by("index")]
+
+
+def test_appends_number_leaves_and_keep_root_in_step() -> None:
+    for n in range(13):
+        leaf = services.record("dataset.export", export_payload(n))
+        assert leaf.index == n
+    leaves = stored_leaves()
+    state = LogState.objects.get()
+    assert state.tree_size == 13
+    frontier = [(height, bytes.fromhex(value)) for height, value in state.frontier]
+    assert merkle.frontier_root(frontier) == merkle.root_hash(leaves)
+    assert [bytes(row.leaf_hash) for row in Leaf.objects.order_by("index")] == [
+        merkle.leaf_hash(data) for data in leaves
+    ]
+
+
+def test_leaf_data_is_canonical_json_with_the_index() -> None:
+    leaf = services.record("kyc.decision", decision_payload())
+    assert leaf.data.startswith('{"index":0,"kind":"kyc.decision","payload":{"case":"')
+    assert " " not in leaf.data
+
+
+def test_proofs_from_storage_equal_the_pure_module(django_assert_max_num_queries: Any) -> None:
+    services.record_many([("dataset.export", export_payload(n)) for n in range(37)])
+    leaves = stored_leaves()
+    for size in (1, 2, 5, 16, 37):
+        for index in range(0, size, 3):
+            with django_assert_max_num_queries(2):
+                proof = selectors.inclusion_proof(index=index, tree_size=size)
+            assert proof.audit_path == merkle.inclusion_proof(index, leaves[:size])
+            assert proof.root_hash == merkle.root_hash(leaves[:size])
+            assert merkle.verify_inclusion(
+                proof.leaf_hash, index, size, proof.audit_path, proof.root_hash
+            )
+    for first in (1, 3, 8, 20):
+        with django_assert_max_num_queries(2):
+            proof = selectors.consistency_proof(first=first, second=37)
+        assert proof.proof == merkle.consistency_proof(first, leaves)
+        assert merkle.verify_consistency(
+            first, 37, proof.first_root, proof.second_root, proof.proof
+        )
+
+
+def test_unknown_kind_or_off_schema_payload_writes_nothing() -> None:
+    bad = [
+        ("kyc.verdict", decision_payload(), "kind"),  # unknown kind
+        (
+            "kyc.decision",
+            {**decision_payload(), "outcome": "maybe"},
+            "outcome",
+        ),  # value off the list
+        (
+            "kyc.decision",
+            {**decision_payload(), "email": "a@b.c"},
+            "email",
+        ),  # extra (personal) field
+        (
+            "kyc.decision",
+            {k: v for k, v in decision_payload().items() if k != "case"},
+            "case",
+        ),  # missing
+        ("kyc.decision", {**decision_payload(), "case": "alice"}, "case"),  # not a pseudonym
+        ("dataset.export", {**export_payload(), "items": -1}, "items"),  # negative count
+        ("dataset.export", {**export_payload(), "items": True}, "items"),  # bool is not a count
+        (
+            "dataset.export",
+            {**export_payload(), "exported_at": "2026-13-01T00:00:00Z"},
+            "exported_at",
+        ),  # no 13th month
+        (
+            "reputation.change",
+            {
+                "subject": "0" * 64,
+                "source": "gold",
+                "delta": float("nan"),
+                "score": 1,
+                "level": 1,
+                "at": "2026-11-23T08:00:00Z",
+            },
+            "delta",
+        ),  # NaN
+    ]
+    for kind, payload, field in bad:
+        with pytest.raises(ValueError, match=rf"^{field}:"):
+            services.record(kind, payload)
+    assert Leaf.objects.count() == 0
+    assert SubtreeHash.objects.count() == 0
+
+
+def test_rolled_back_decision_leaves_no_leaf() -> None:
+    services.record("dataset.export", export_payload(1))
+
+    def decide_then_fail() -> None:
+        with transaction.atomic():
+            services.record("dataset.export", export_payload(2))
+            raise RuntimeError("the decision failed after recording")
+
+    with pytest.raises(RuntimeError):
+        decide_then_fail()
+    assert list(Leaf.objects.values_list("index", flat=True)) == [0]
+    assert services.record("dataset.export", export_payload(3)).index == 1
+
+
+def test_rows_refuse_update_and_delete_through_the_orm() -> None:
+    leaf = services.record("dataset.export", export_payload())
+    leaf.kind = "other"
+    with pytest.raises(AppendOnlyError):
+        leaf.save()
+    with pytest.raises(AppendOnlyError):
+        leaf.delete()
+    with pytest.raises(AppendOnlyError):
+        Leaf.objects.filter(index=0).update(kind="x")
+    with pytest.raises(AppendOnlyError):
+        SubtreeHash.objects.all().delete()
+
+
+def test_postgres_trigger_refuses_sql_updates_and_deletes(postgres: None) -> None:
+    services.record("dataset.export", export_payload())
+    for statement in (
+        "UPDATE ledger_leaf SET kind = 'x' WHERE index = 0",
+        "DELETE FROM ledger_leaf",
+        "UPDATE ledger_subtreehash SET level = 9",
+    ):
+        with (
+            pytest.raises(Exception, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(statement)
+    assert Leaf.objects.get().kind == "dataset.export"
+
+
+def test_heads_are_signed_and_published_only_when_the_tree_grew() -> None:
+    first = services.tree_head_publish()
+    assert first is not None
+    # The first head introduces its key in the log itself.
+    assert Leaf.objects.get(index=0).kind == "ledger.key_rotation"
+    assert services.tree_head_publish() is None
+    services.record("dataset.export", export_payload())
+    second = services.tree_head_publish()
+    assert second is not None
+    assert second.tree_size == first.tree_size + 1
+    message = tree_head_bytes(
+        timestamp_ms=second.timestamp_ms,
+        tree_size=second.tree_size,
+        root_hash=bytes(second.root_hash),
+    )
+    assert len(message) == 50
+    assert verify_signature(
+        public_key=bytes(second.public_key), message=message, signature=bytes(second.signature)
+    )
+    assert bytes(second.root_hash) == merkle.root_hash(stored_leaves())
+
+
+def test_key_rotation_is_recorded_before_the_first_head_it_signs(settings: Any) -> None:
+    from ledger.conf import _generate_signing_key
+
+    services.record("dataset.export", export_payload())
+    old = services.tree_head_publish()
+    settings.LEDGER_SIGNING_KEY = _generate_signing_key()
+    new = services.tree_head_publish()
+    assert old is not None
+    assert new is not None
+    assert old.key_id != new.key_id
+    rotation = Leaf.objects.filter(kind="ledger.key_rotation").order_by("-index").first()
+    assert rotation is not None
+    assert f'"previous_key_id":"{old.key_id}"' in rotation.data
+    assert rotation.index < new.tree_size
+    call_command("ledger_verify")
+
+
+def test_verify_passes_on_an_honest_log(capsys: Any) -> None:
+    services.record_many([("dataset.export", export_payload(n)) for n in range(21)])
+    services.tree_head_publish()
+    services.record("kyc.decision", decision_payload())
+    services.tree_head_publish()
+    call_command("ledger_verify")
+    assert "ledger OK: 23 leaves" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("statement", "message"),
+    [
+        # A leaf's published data edited in place.
+        (
+            'UPDATE ledger_leaf SET data = replace(data, \'"items":5\', \'"items":6\') WHERE "index" = 5',
+            "leaf 5",
+        ),
+        # A stored subtree hash swapped, which would poison proofs.
+        (
+            'UPDATE ledger_subtreehash SET hash = (SELECT hash FROM ledger_subtreehash WHERE level = 0 AND "index" = 1) WHERE level = 0 AND "index" = 2',
+            "leaf 2",
+        ),
+        # A leaf removed from the middle.
+        ('DELETE FROM ledger_leaf WHERE "index" = 7', "leaf 7"),
+        # A head's root replaced.
+        (
+            'UPDATE ledger_treehead SET root_hash = (SELECT hash FROM ledger_subtreehash WHERE level = 0 AND "index" = 0)',
+            "tree head",
+        ),
+    ],
+)
+def test_verify_names_the_first_tampered_row(statement: str, message: str) -> None:
+    if connection.vendor != "sqlite":
+        pytest.skip("edits in SQL are refused by the trigger on PostgreSQL (tested above)")
+    services.record_many([("dataset.export", export_payload(n)) for n in range(12)])
+    services.tree_head_publish()
+    with connection.cursor() as cursor:
+        cursor.execute(statement)
+    with pytest.raises(CommandError, match=message):
+        call_command("ledger_verify")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_appends_get_distinct_gapless_indexes(postgres: None) -> None:
+    workers, per_worker = 8, 15
+    barrier = threading.Barrier(workers)
+    errors: list[BaseException] = []
+
+    def append(worker: int) -> None:
+        try:
+            barrier.wait()
+            for n in range(per_worker):
+                services.record("dataset.export", export_payload(worker * 1000 + n))
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=append, args=(w,)) for w in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    indexes = list(Leaf.objects.order_by("index").values_list("index", flat=True))
+    assert indexes == list(range(workers * per_worker))
+    state = LogState.objects.get()
+    frontier = [(height, bytes.fromhex(value)) for height, value in state.frontier]
+    assert merkle.frontier_root(frontier) == merkle.root_hash(stored_leaves())
+    call_command("ledger_verify")
+
+
+def test_tree_head_is_immutable_too() -> None:
+    head = services.tree_head_publish()
+    assert head is not None
+    with pytest.raises(AppendOnlyError):
+        TreeHead.objects.all().delete()
