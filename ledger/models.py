@@ -8,37 +8,11 @@ slips past both (for example a hand edit of the SQLite file).
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
-
 from django.db import models
 
+from pioneer_platform.models import AppendOnlyError, AppendOnlyModel
 
-class AppendOnlyError(Exception):
-    pass
-
-
-class AppendOnlyQuerySet(models.QuerySet[Any]):
-    def update(self, **kwargs: Any) -> int:
-        raise AppendOnlyError(f"{self.model.__name__} rows are append-only")
-
-    def delete(self) -> tuple[int, dict[str, int]]:
-        raise AppendOnlyError(f"{self.model.__name__} rows are append-only")
-
-
-class AppendOnlyModel(models.Model):
-    objects: ClassVar[Any] = AppendOnlyQuerySet.as_manager()
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise AppendOnlyError(f"{type(self).__name__} rows are append-only")
-        kwargs["force_insert"] = True
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> Any:
-        raise AppendOnlyError(f"{type(self).__name__} rows are append-only")
+__all__ = ["AppendOnlyError", "Leaf", "LogState", "SubtreeHash", "TreeHead"]
 
 
 class Leaf(AppendOnlyModel):

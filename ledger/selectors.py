@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db import connection
 
 from ledger import merkle
 from ledger.models import Leaf, LogState, SubtreeHash, TreeHead
@@ -38,12 +39,31 @@ def latest_head() -> TreeHead | None:
 
 
 def _fetch_subtrees(keys: list[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+    """One query for all the (level, index) hashes a proof needs.
+
+    Plain SQL grouped by level: the ORM spends milliseconds compiling an OR of ~40 Q
+    objects, which is most of a proof's time at a million leaves.
+    """
     if not keys:
         return {}
-    condition = Q()
+    by_level: dict[int, list[int]] = defaultdict(list)
     for level, index in keys:
-        condition |= Q(level=level, index=index)
-    rows = SubtreeHash.objects.filter(condition).values_list("level", "index", "hash")
+        by_level[level].append(index)
+    quote = connection.ops.quote_name
+    clauses, params = [], []
+    for level, indexes in by_level.items():
+        clauses.append(
+            f"({quote('level')} = %s AND {quote('index')} IN ({', '.join(['%s'] * len(indexes))}))"
+        )
+        params.extend([level, *indexes])
+    # Identifiers are quoted constants and every value is a bound parameter.
+    sql = (
+        f"SELECT {quote('level')}, {quote('index')}, {quote('hash')} "  # noqa: S608
+        f"FROM {quote(SubtreeHash._meta.db_table)} WHERE {' OR '.join(clauses)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
     return {(level, index): bytes(value) for level, index, value in rows}
 
 

@@ -29,8 +29,13 @@ def leaf_data(*, index: int, kind: str, payload: dict[str, Any]) -> bytes:
 
 
 def _locked_state() -> LogState:
-    state, _ = LogState.objects.select_for_update().get_or_create(pk=1)
-    return state
+    try:
+        return LogState.objects.select_for_update().get(pk=1)
+    except LogState.DoesNotExist:
+        # First append ever (or after a test flush); a concurrent first append makes
+        # get_or_create fall back to reading the row the other one created.
+        state, _ = LogState.objects.select_for_update().get_or_create(pk=1)
+        return state
 
 
 def _frontier(state: LogState) -> list[merkle.FrontierEntry]:
@@ -70,7 +75,7 @@ def record(kind: str, payload: dict[str, Any]) -> Leaf:
     validate(kind, payload)
     with transaction.atomic():
         [leaf] = _append(_locked_state(), [(kind, payload)])
-    logger.info("ledger entry recorded index=%s kind=%s", leaf.index, kind)
+    logger.debug("ledger entry recorded index=%s kind=%s", leaf.index, kind)
     return leaf
 
 

@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from ledger.models import Leaf
+from pioneer_platform.models import AppendOnlyError
+from reputation import scoring, selectors, services
+from reputation.models import ReputationEvent
+
+
+@pytest.mark.parametrize(
+    ("positive", "total", "expected"),
+    [
+        (0, 0, 0.0),  # no evidence, no reputation
+        (1, 1, 0.2065),  # one good outcome proves little
+        (95, 100, 0.8882),  # much evidence, high share
+        (50, 100, 0.4038),  # a coin flip
+    ],
+)
+def test_wilson_lower_bound(positive: float, total: float, expected: float) -> None:
+    assert scoring.wilson_lower_bound(positive, total) == pytest.approx(expected, abs=1e-4)
+
+
+def test_more_evidence_at_the_same_share_scores_higher() -> None:
+    assert scoring.wilson_lower_bound(9, 10) < scoring.wilson_lower_bound(90, 100)
+
+
+@pytest.mark.django_db
+def test_events_raise_the_level_and_log_the_change(user: Any) -> None:
+    assert selectors.user_level(user=user) == 1
+    for n in range(12):
+        services.event_record(user=user, source="gold", positive=True, subject=f"tasks.answer:{n}")
+    assert selectors.user_level(user=user) == 2
+    [entry] = Leaf.objects.filter(kind="reputation.change")
+    assert '"level":2' in entry.data
+    assert user.email not in entry.data
+    assert str(user.public_id) not in entry.data
+    with pytest.raises(AppendOnlyError):
+        ReputationEvent.objects.all().delete()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"source": "bribe"}, "source"),  # not a source of evidence
+        ({"weight": 0}, "weight"),  # weightless evidence
+        ({"weight": 100}, "weight"),  # one event must not decide a reputation
+    ],
+)
+def test_bad_events_are_refused(user: Any, kwargs: dict[str, Any], field: str) -> None:
+    arguments = {"user": user, "source": "gold", "positive": True, "subject": "x:1", **kwargs}
+    with pytest.raises(ValueError, match=f"^{field}:"):
+        services.event_record(**arguments)
+    assert ReputationEvent.objects.count() == 0
