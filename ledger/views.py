@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 from django import forms
@@ -29,7 +30,9 @@ def transparency(request: HttpRequest) -> HttpResponse:
     services.tree_head_publish_if_stale(max_age_seconds=conf.sth_max_age())
     head = selectors.latest_head()
     form = LookupForm(request.GET or None)
+    signed_at = datetime.fromtimestamp(head.timestamp_ms / 1000, tz=UTC) if head else None
     context: dict[str, Any] = {
+        "signed_at": signed_at,
         "head": head_payload(head) if head else None,
         "form": form,
         "size": selectors.current_tree_size(),
