@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from accounts import selectors, services
 from accounts.models import User
+from accounts.hooks import reputation_level
 from accounts.serializers import MeOutputSerializer, ProfileInputSerializer
 
 
@@ -18,8 +19,7 @@ def me_payload(user_id: int) -> dict[str, Any]:
     user.roles = selectors.user_role_names(user=user)  # type: ignore[attr-defined]
     user.email_verified = selectors.user_email_verified(user=user)  # type: ignore[attr-defined]
     user.mfa_enabled = selectors.user_mfa_enabled(user=user)  # type: ignore[attr-defined]
-    # Reputation arrives with its own app; until then no level is known.
-    user.reputation_level = None  # type: ignore[attr-defined]
+    user.reputation_level = reputation_level(user)  # type: ignore[attr-defined]
     return MeOutputSerializer(user).data
 
 

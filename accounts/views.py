@@ -8,6 +8,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts import selectors, services
 from accounts.forms import ProfileForm
+from accounts.hooks import reputation_level
 from pioneer_platform.errors import DomainError
 from pioneer_platform.types import AuthenticatedHttpRequest
 
@@ -35,6 +36,7 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     context = {
         "member": user,
         "roles": selectors.user_role_names(user=user),
+        "reputation_level": reputation_level(user),
         "email_verified": email_verified,
         "mfa_enabled": mfa_enabled,
         "steps": _next_steps(

@@ -35,6 +35,7 @@ def test_me_describes_the_signed_in_person(signed_in_api: APIClient, user: Any) 
     assert body["email_verified"] is True
     assert body["is_verified"] is False
     assert body["mfa_enabled"] is False
+    assert body["reputation_level"] == 1
     assert "password" not in body
     assert "pk" not in body
 
