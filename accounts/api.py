@@ -9,8 +9,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import selectors, services
-from accounts.models import User
 from accounts.hooks import reputation_level
+from accounts.models import User
 from accounts.serializers import MeOutputSerializer, ProfileInputSerializer
 
 
