@@ -1,0 +1,275 @@
+"""The task API: thin views over tasks.selectors and tasks.services."""
+
+from __future__ import annotations
+
+from typing import IO, Any, cast
+
+from django.http import FileResponse
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import User
+from pioneer_platform.api import CursorPagination, PayloadTooLarge
+from pioneer_platform.errors import InvalidInput, NotFound
+from tasks import conf, results, selectors, services
+from tasks.models import Credit
+from tasks.serializers import (
+    AnswerInputSerializer,
+    AnswerOutputSerializer,
+    AssignmentSerializer,
+    CreditSerializer,
+    FeedProjectSerializer,
+    OwnerProjectSerializer,
+    ProjectInputSerializer,
+    ProjectUpdateSerializer,
+    ResultsOutputSerializer,
+    UploadOutputSerializer,
+)
+
+JSONL_TYPES = {"application/x-ndjson", "application/jsonl", "application/jsonlines", "text/jsonl"}
+
+
+def _user(request: Request) -> User:
+    return cast(User, request.user)
+
+
+class ProjectListView(APIView):
+    """GET: the feed (published projects the pioneer may work), or `?mine=1` for a
+    requester's own projects. POST: a requester creates a draft project."""
+
+    @extend_schema(
+        parameters=[OpenApiParameter("mine", bool, description="the requester's own projects")],
+        responses=FeedProjectSerializer(many=True),
+    )
+    def get(self, request: Request) -> Response:
+        user = _user(request)
+        paginator = CursorPagination()
+        if request.query_params.get("mine") in {"1", "true"}:
+            queryset = selectors.owner_projects(user=user)
+            serializer_class: type[serializers.Serializer] = OwnerProjectSerializer
+        else:
+            queryset = selectors.feed_projects(user=user)
+            serializer_class = FeedProjectSerializer
+        page = paginator.paginate_queryset(queryset, request, view=self)
+        return paginator.get_paginated_response(serializer_class(page, many=True).data)
+
+    @extend_schema(request=ProjectInputSerializer, responses={201: OwnerProjectSerializer})
+    def post(self, request: Request) -> Response:
+        data = ProjectInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        project = services.project_create(owner=_user(request), **data.validated_data)
+        project = selectors.project_for_owner(user=_user(request), public_id=project.public_id)
+        return Response(OwnerProjectSerializer(project).data, status=status.HTTP_201_CREATED)
+
+
+class ProjectDetailView(APIView):
+    @extend_schema(responses=OwnerProjectSerializer)
+    def get(self, request: Request, public_id: str) -> Response:
+        user = _user(request)
+        try:
+            project = selectors.project_for_owner(user=user, public_id=public_id)
+        except NotFound:
+            project = selectors.with_remaining(
+                selectors.Project.objects.filter(
+                    pk=selectors.project_for_pioneer(user=user, public_id=public_id).pk
+                )
+            ).get()
+            return Response(FeedProjectSerializer(project).data)
+        return Response(OwnerProjectSerializer(project).data)
+
+    @extend_schema(request=ProjectUpdateSerializer, responses=OwnerProjectSerializer)
+    def patch(self, request: Request, public_id: str) -> Response:
+        data = ProjectUpdateSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        user = _user(request)
+        project = selectors.project_for_owner(user=user, public_id=public_id)
+        services.project_update(project=project, actor=user, **data.validated_data)
+        project = selectors.project_for_owner(user=user, public_id=public_id)
+        return Response(OwnerProjectSerializer(project).data)
+
+
+class ProjectTransitionView(APIView):
+    action_name = ""
+
+    @extend_schema(request=None, responses=OwnerProjectSerializer)
+    def post(self, request: Request, public_id: str) -> Response:
+        user = _user(request)
+        project = selectors.project_for_owner(user=user, public_id=public_id)
+        services.project_transition(project=project, actor=user, action=self.action_name)
+        project = selectors.project_for_owner(user=user, public_id=public_id)
+        return Response(OwnerProjectSerializer(project).data)
+
+
+class ItemUploadView(APIView):
+    """Bulk items as a JSON list (`application/json`) or JSON Lines
+    (`application/x-ndjson`), read as a stream: the body never sits whole in memory, and
+    the shared JSON body limit does not apply. Errors name the line; all or nothing."""
+
+    parser_classes: list[Any] = []
+
+    @extend_schema(request=None, responses={201: UploadOutputSerializer})
+    def post(self, request: Request, public_id: str) -> Response:
+        user = _user(request)
+        project = selectors.project_for_owner(user=user, public_id=public_id)
+        content_type = (request.content_type or "").split(";")[0].strip().lower()
+        if content_type in JSONL_TYPES:
+            fmt = "jsonl"
+        elif content_type == "application/json":
+            fmt = "json"
+        else:
+            raise InvalidInput(
+                "Send application/json (a list) or application/x-ndjson (JSON Lines).",
+                field="items",
+            )
+        length = request.META.get("CONTENT_LENGTH")
+        if length and length.isdigit() and int(length) > conf.upload_max_bytes():
+            raise PayloadTooLarge(f"The upload is larger than {conf.upload_max_bytes()} bytes.")
+        try:
+            counts = services.items_upload(
+                project=project, actor=user, stream=cast(IO[bytes], request._request), fmt=fmt
+            )
+        except services.UploadRejected as rejected:
+            raise serializers.ValidationError({"items": rejected.errors}) from rejected
+        return Response(UploadOutputSerializer(counts).data, status=status.HTTP_201_CREATED)
+
+
+class NextItemView(APIView):
+    @extend_schema(
+        request=None,
+        responses={201: AssignmentSerializer, 200: AssignmentSerializer, 204: None},
+    )
+    def post(self, request: Request, public_id: str) -> Response:
+        user = _user(request)
+        project = selectors.project_for_pioneer(user=user, public_id=public_id)
+        claim = services.item_claim_next(project=project, pioneer=user)
+        if claim is None:
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        return Response(
+            AssignmentSerializer(claim.assignment).data,
+            status=status.HTTP_201_CREATED if claim.created else status.HTTP_200_OK,
+        )
+
+
+class AnswerView(APIView):
+    @extend_schema(request=AnswerInputSerializer, responses={201: AnswerOutputSerializer})
+    def post(self, request: Request, public_id: str) -> Response:
+        data = AnswerInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = _user(request)
+        assignment = selectors.assignment_for_pioneer(user=user, public_id=public_id)
+        answer = services.assignment_answer(
+            assignment=assignment, pioneer=user, value=data.validated_data["value"]
+        )
+        return Response(AnswerOutputSerializer(answer).data, status=status.HTTP_201_CREATED)
+
+
+class SkipView(APIView):
+    @extend_schema(request=None, responses=AssignmentSerializer)
+    def post(self, request: Request, public_id: str) -> Response:
+        user = _user(request)
+        assignment = selectors.assignment_for_pioneer(user=user, public_id=public_id)
+        skipped = services.assignment_skip(assignment=assignment, pioneer=user)
+        return Response(AssignmentSerializer(skipped).data)
+
+
+class ResultsQuerySerializer(serializers.Serializer):
+    method = serializers.ChoiceField(choices=results.METHODS, required=False)
+    label = serializers.CharField(required=False)  # type: ignore[assignment]
+    min_confidence = serializers.FloatField(min_value=0, max_value=1, required=False)
+    max_confidence = serializers.FloatField(min_value=0, max_value=1, required=False)
+    page = serializers.IntegerField(min_value=1, default=1)
+    page_size = serializers.IntegerField(min_value=1, max_value=500, default=100)
+
+
+class ResultsView(APIView):
+    """Aggregated label, confidence and method per item, agreement, gold accuracy.
+
+    Aggregates are computed over the whole project (Dawid-Skene needs every answer), so
+    the rows are paged by number after filtering rather than by a database cursor."""
+
+    @extend_schema(parameters=[ResultsQuerySerializer], responses=ResultsOutputSerializer)
+    def get(self, request: Request, public_id: str) -> Response:
+        query = ResultsQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        project = selectors.project_for_owner(user=_user(request), public_id=public_id)
+        report = results.report(
+            project=project,
+            method=params.get("method"),
+            label=params.get("label"),
+            min_confidence=params.get("min_confidence"),
+            max_confidence=params.get("max_confidence"),
+        )
+        start = (params["page"] - 1) * params["page_size"]
+        rows = report.rows[start : start + params["page_size"]]
+        return Response(
+            ResultsOutputSerializer(
+                {
+                    "project": project.public_id,
+                    "method": report.method,
+                    "count": len(report.rows),
+                    "page": params["page"],
+                    "results": rows,
+                    "agreement": report.agreement_payload(),
+                    "gold_accuracy": report.gold,
+                    "exports": report.exports,
+                }
+            ).data
+        )
+
+
+class PlainNegotiation(DefaultContentNegotiation):
+    """`?format=` names the export format here, not one of DRF's renderers."""
+
+    def select_renderer(self, request: Any, renderers: Any, format_suffix: Any = None) -> Any:
+        return (renderers[0], renderers[0].media_type)
+
+
+class ExportView(APIView):
+    content_negotiation_class = PlainNegotiation
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("format", str, enum=["jsonl", "csv"]),
+            OpenApiParameter("method", str, enum=list(results.METHODS)),
+        ],
+        responses={(200, "application/x-ndjson"): bytes},
+    )
+    def get(self, request: Request, public_id: str) -> FileResponse:
+        user = _user(request)
+        project = selectors.project_for_owner(user=user, public_id=public_id)
+        fmt = request.query_params.get("format", "jsonl")
+        method = request.query_params.get("method") or None
+        if method is not None and method not in results.METHODS:
+            raise InvalidInput(f"Choose one of: {', '.join(results.METHODS)}.", field="method")
+        export = services.export_create(project=project, actor=user, fmt=fmt, method=method)
+        record = export.record
+        response = FileResponse(
+            export.file,
+            as_attachment=True,
+            filename=f"project-{project.public_id}-{record.exported_at:%Y%m%dT%H%M%SZ}.{fmt}",
+            content_type="application/x-ndjson" if fmt == "jsonl" else "text/csv; charset=utf-8",
+        )
+        response["X-Export-SHA256"] = record.sha256
+        response["X-Ledger-Index"] = str(record.ledger_index)
+        response["Link"] = f'</transparency/?index={record.ledger_index}>; rel="proof"'
+        return response
+
+
+class CreditsView(APIView):
+    """The signed-in pioneer's credit rows (newest first) and derived balance."""
+
+    @extend_schema(responses=CreditSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        user = _user(request)
+        paginator = CursorPagination()
+        page = paginator.paginate_queryset(
+            Credit.objects.filter(pioneer=user).select_related("project"), request, view=self
+        )
+        response = paginator.get_paginated_response(CreditSerializer(page, many=True).data)
+        response.data["balance"] = selectors.credit_balance(user=user)
+        return response

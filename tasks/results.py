@@ -1,0 +1,389 @@
+"""Results for a requester: aggregated labels, agreement, gold accuracy, and the export.
+
+Reads only. Aggregation and agreement themselves are the pure modules
+`tasks.aggregation` and `tasks.agreement`; this module feeds them from the database and
+shapes what comes back. Pioneers appear only as keyed pseudonyms
+(`pseudonym("pioneer", public_id)`), never by id or e-mail.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from tasks.models import Answer, GoldScore, Item, Kind, Project
+
+METHODS = ("majority", "weighted", "dawid_skene")
+# Agreement is computed over at most this many (pioneer x item) cells; beyond it, over the
+# first items in upload order, and the result says so.
+ALPHA_MAX_CELLS = 2_000_000
+EXPORT_BATCH = 2000
+
+
+def default_method(project: Project) -> str | None:
+    if project.kind == Kind.FREE_TEXT:
+        return None
+    return "majority"
+
+
+def _hashable(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list) else value
+
+
+def _plain(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value
+
+
+@dataclass
+class ProjectResults:
+    method: str | None
+    labels: dict[int, tuple[Any, float]] = field(default_factory=dict)
+    answer_counts: dict[int, int] = field(default_factory=dict)
+
+
+def pioneer_weights(*, project: Project) -> dict[int, float]:
+    """Weights for the weighted vote: gold accuracy with a uniform prior (Laplace), so a
+    pioneer with no gold answers yet counts as a coin flip rather than as perfect."""
+    return {
+        pioneer_id: (correct + 1) / (seen + 2)
+        for pioneer_id, seen, correct in GoldScore.objects.filter(project=project).values_list(
+            "pioneer_id", "seen", "correct"
+        )
+    }
+
+
+def aggregate(*, project: Project, method: str | None = None) -> ProjectResults:
+    """Aggregated label and confidence per item (item pk -> (label, confidence))."""
+    method = method or default_method(project)
+    triples: list[tuple[int, int, Any]] = []
+    counts: dict[int, int] = {}
+    for item_id, pioneer_id, value in (
+        Answer.objects.filter(project=project, is_gold=False)
+        .order_by("item_id", "pk")
+        .values_list("item_id", "pioneer_id", "value")
+        .iterator(chunk_size=EXPORT_BATCH)
+    ):
+        triples.append((item_id, pioneer_id, _hashable(value)))
+        counts[item_id] = counts.get(item_id, 0) + 1
+    results = ProjectResults(method=method, answer_counts=counts)
+    if method is None or not triples:
+        return results
+    from tasks import aggregation
+
+    if method == "majority":
+        labels = aggregation.majority_vote(triples)
+    elif method == "weighted":
+        weights = pioneer_weights(project=project)
+        labels = aggregation.weighted_vote(
+            triples, {pioneer: weights.get(pioneer, 0.5) for _, pioneer, _ in triples}
+        )
+    elif method == "dawid_skene":
+        labels = aggregation.dawid_skene(triples)
+    else:
+        raise ValueError(f"unknown method {method!r}")
+    results.labels = {item: (_plain(label), float(conf)) for item, (label, conf) in labels.items()}
+    return results
+
+
+@dataclass
+class Agreement:
+    alpha: float | None
+    level: str | None
+    items: int
+    pioneers: int
+    sampled: bool
+
+
+def agreement(*, project: Project) -> Agreement:
+    """Krippendorff's alpha over non-gold items answered at least twice."""
+    level = {
+        Kind.SINGLE_LABEL: "nominal",
+        Kind.PAIRWISE: "nominal",
+        Kind.MULTI_LABEL: "nominal",
+        Kind.RATING: "ordinal",
+    }.get(Kind(project.kind))
+    if level is None:
+        return Agreement(None, None, 0, 0, sampled=False)
+    rows = list(
+        Answer.objects.filter(project=project, is_gold=False)
+        .order_by("item_id")
+        .values_list("item_id", "pioneer_id", "value")
+    )
+    by_item: dict[int, list[tuple[int, Any]]] = {}
+    for item_id, pioneer_id, value in rows:
+        by_item.setdefault(item_id, []).append((pioneer_id, _hashable(value)))
+    shared = [item for item, answers in by_item.items() if len(answers) >= 2]
+    pioneers = sorted({pioneer for item in shared for pioneer, _ in by_item[item]})
+    sampled = False
+    if pioneers and len(pioneers) * len(shared) > ALPHA_MAX_CELLS:
+        shared = shared[: ALPHA_MAX_CELLS // len(pioneers)]
+        sampled = True
+    if not shared:
+        return Agreement(None, level, 0, len(pioneers), sampled=False)
+    # Nominal values become small integer codes; ratings keep their numbers.
+    codes: dict[Any, int] = {}
+    column = {item: index for index, item in enumerate(shared)}
+    row_of = {pioneer: index for index, pioneer in enumerate(pioneers)}
+    data: list[list[Any]] = [[None] * len(shared) for _ in pioneers]
+    for item in shared:
+        for pioneer, value in by_item[item]:
+            cell = value if level == "ordinal" else codes.setdefault(value, len(codes))
+            data[row_of[pioneer]][column[item]] = cell
+    from tasks.agreement import krippendorff_alpha
+
+    try:
+        alpha = float(krippendorff_alpha(data, level=level))
+    except (ValueError, ZeroDivisionError):
+        # Undefined when every value is the same (no variation to disagree about).
+        alpha = None
+    if alpha is not None and alpha != alpha:
+        alpha = None
+    return Agreement(alpha, level, len(shared), len(pioneers), sampled)
+
+
+def gold_accuracy(*, project: Project) -> list[dict[str, Any]]:
+    """Per pioneer (pseudonymous) gold accuracy, lowest first."""
+    from ledger.pseudonyms import pseudonym
+
+    rows = []
+    for public_id, seen, correct, paused_at in GoldScore.objects.filter(
+        project=project, seen__gt=0
+    ).values_list("pioneer__public_id", "seen", "correct", "paused_at"):
+        rows.append(
+            {
+                "pioneer": pseudonym("pioneer", public_id),
+                "gold_answers": seen,
+                "gold_correct": correct,
+                "accuracy": correct / seen,
+                "paused": paused_at is not None,
+            }
+        )
+    rows.sort(key=lambda row: (row["accuracy"], row["pioneer"]))
+    return rows
+
+
+def confidence_histogram(results: ProjectResults, bins: int = 10) -> list[int]:
+    counts = [0] * bins
+    for _, confidence in results.labels.values():
+        counts[min(bins - 1, max(0, int(confidence * bins)))] += 1
+    return counts
+
+
+# --- Export ------------------------------------------------------------------------------
+
+
+def _answers_by_item(project: Project) -> Iterator[tuple[int, list[dict[str, Any]]]]:
+    """Answers grouped by item, in item order, streamed from one ordered query."""
+    from ledger.pseudonyms import pseudonym
+
+    names: dict[Any, str] = {}
+    current: int | None = None
+    group: list[dict[str, Any]] = []
+    for item_id, public_id, value, created_at, accuracy in (
+        Answer.objects.filter(project=project, is_gold=False)
+        .order_by("item_id", "pk")
+        .values_list("item_id", "pioneer__public_id", "value", "created_at", "gold_accuracy")
+        .iterator(chunk_size=EXPORT_BATCH)
+    ):
+        if item_id != current:
+            if current is not None:
+                yield current, group
+            current, group = item_id, []
+        if public_id not in names:
+            names[public_id] = pseudonym("pioneer", public_id)
+        group.append(
+            {
+                "pioneer": names[public_id],
+                "value": value,
+                "answered_at": created_at.isoformat().replace("+00:00", "Z"),
+                "gold_accuracy_at_time": accuracy,
+            }
+        )
+    if current is not None:
+        yield current, group
+
+
+def _items_with_answers(project: Project) -> Iterator[tuple[Item, list[dict[str, Any]]]]:
+    answers = _answers_by_item(project)
+    pending = next(answers, None)
+    for item in (
+        Item.objects.filter(project=project, is_gold=False)
+        .order_by("pk")
+        .only("pk", "public_id", "ref", "payload")
+        .iterator(chunk_size=EXPORT_BATCH)
+    ):
+        group: list[dict[str, Any]] = []
+        if pending is not None and pending[0] == item.pk:
+            group = pending[1]
+            pending = next(answers, None)
+        yield item, group
+
+
+def export_chunks(
+    *, project: Project, fmt: str, stats: dict[str, int], method: str | None = None
+) -> Iterator[bytes]:
+    """The export's bytes, in chunks; counts items and answers into `stats` as it goes."""
+    results = aggregate(project=project, method=method)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n") if fmt == "csv" else None
+    if writer is not None:
+        writer.writerow(
+            [
+                "item_id",
+                "ref",
+                "payload",
+                "label",
+                "confidence",
+                "method",
+                "pioneer",
+                "answer",
+                "answered_at",
+                "gold_accuracy_at_time",
+            ]
+        )
+    for number, (item, answers) in enumerate(_items_with_answers(project), start=1):
+        label, confidence = results.labels.get(item.pk, (None, None))
+        stats["items"] += 1
+        stats["answers"] += len(answers)
+        if writer is None:
+            line = {
+                "item_id": str(item.public_id),
+                "ref": item.ref,
+                "payload": item.payload,
+                "label": label,
+                "confidence": confidence,
+                "method": results.method if label is not None else None,
+                "answers": answers,
+            }
+            buffer.write(json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n")
+        else:
+            head = [
+                str(item.public_id),
+                item.ref,
+                json.dumps(item.payload, ensure_ascii=False, separators=(",", ":")),
+                "" if label is None else json.dumps(label, ensure_ascii=False),
+                "" if confidence is None else f"{confidence:.6f}",
+                results.method if label is not None else "",
+            ]
+            pending: list[dict[str, Any] | None] = list(answers) or [None]
+            for answer in pending:
+                if answer is None:
+                    writer.writerow([*head, "", "", "", ""])
+                    continue
+                accuracy = answer["gold_accuracy_at_time"]
+                writer.writerow(
+                    [
+                        *head,
+                        answer["pioneer"],
+                        json.dumps(answer["value"], ensure_ascii=False),
+                        answer["answered_at"],
+                        "" if accuracy is None else f"{accuracy:.6f}",
+                    ]
+                )
+        if number % 500 == 0:
+            yield buffer.getvalue().encode()
+            buffer.seek(0)
+            buffer.truncate()
+    tail = buffer.getvalue()
+    if tail:
+        yield tail.encode()
+
+
+# --- The requester's report --------------------------------------------------------------
+
+
+@dataclass
+class Report:
+    method: str | None
+    rows: list[dict[str, Any]]
+    agreement: Agreement
+    gold: list[dict[str, Any]]
+    exports: list[dict[str, Any]]
+    histogram: list[int]
+    label_counts: dict[str, int]
+
+    def agreement_payload(self) -> dict[str, Any]:
+        return {
+            "alpha": self.agreement.alpha,
+            "level": self.agreement.level,
+            "items": self.agreement.items,
+            "pioneers": self.agreement.pioneers,
+            "sampled": self.agreement.sampled,
+            "confidence_histogram": self.histogram,
+            "label_counts": self.label_counts,
+        }
+
+
+def label_text(label: Any) -> str:
+    if isinstance(label, list):
+        return ", ".join(str(part) for part in label) or "(none)"
+    return "" if label is None else str(label)
+
+
+def report(
+    *,
+    project: Project,
+    method: str | None = None,
+    label: str | None = None,
+    min_confidence: float | None = None,
+    max_confidence: float | None = None,
+) -> Report:
+    """Everything the results page and API show, in a fixed number of queries."""
+    from tasks.models import DatasetExport
+
+    aggregated = aggregate(project=project, method=method)
+    rows: list[dict[str, Any]] = []
+    label_counts: dict[str, int] = {}
+    for pk, public_id, ref in (
+        Item.objects.filter(project=project, is_gold=False)
+        .order_by("pk")
+        .values_list("pk", "public_id", "ref")
+        .iterator(chunk_size=EXPORT_BATCH)
+    ):
+        value, confidence = aggregated.labels.get(pk, (None, None))
+        text = label_text(value)
+        if value is not None:
+            label_counts[text] = label_counts.get(text, 0) + 1
+        if label is not None and text != label:
+            continue
+        if min_confidence is not None and (confidence is None or confidence < min_confidence):
+            continue
+        if max_confidence is not None and (confidence is None or confidence > max_confidence):
+            continue
+        rows.append(
+            {
+                "item": public_id,
+                "ref": ref,
+                "label": value,
+                "label_text": text,
+                "confidence": confidence,
+                "method": aggregated.method if value is not None else None,
+                "answers": aggregated.answer_counts.get(pk, 0),
+            }
+        )
+    exports = [
+        {
+            "id": str(export.public_id),
+            "format": export.format,
+            "sha256": export.sha256,
+            "items": export.items,
+            "answers": export.answers,
+            "exported_at": export.exported_at,
+            "ledger_index": export.ledger_index,
+            "proof_url": f"/transparency/?index={export.ledger_index}",
+        }
+        for export in DatasetExport.objects.filter(project=project)[:10]
+    ]
+    return Report(
+        method=aggregated.method,
+        rows=rows,
+        agreement=agreement(project=project),
+        gold=gold_accuracy(project=project),
+        exports=exports,
+        histogram=confidence_histogram(aggregated),
+        label_counts=dict(sorted(label_counts.items(), key=lambda pair: -pair[1])),
+    )

@@ -1,0 +1,170 @@
+"""Reads of task data, permission-filtered: who may see and work which project."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from pioneer_platform.errors import Forbidden, NotFound
+from tasks.models import Assignment, AssignmentStatus, Credit, GoldScore, Item, Project, State
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+
+def user_level(*, user: User) -> int:
+    """The person's reputation level (1 = newcomer), from the reputation app."""
+    try:
+        from reputation.selectors import user_level as reputation_level
+    except ImportError:
+        # Until the reputation app ships its selector everyone is a newcomer, so only
+        # level-1 projects are open: the safe side of the gate.
+        return 1
+    return int(reputation_level(user=user))
+
+
+def may_work_tasks(*, user: User) -> bool:
+    return bool(user.is_authenticated and user.is_verified and user.has_perm("accounts.work_tasks"))
+
+
+def may_publish(*, user: User) -> bool:
+    return bool(user.is_authenticated and user.has_perm("accounts.publish_projects"))
+
+
+def _parse_id(value: Any) -> UUID:
+    try:
+        return value if isinstance(value, UUID) else UUID(str(value))
+    except ValueError as error:
+        raise NotFound("No such project.") from error
+
+
+def with_remaining(queryset: QuerySet[Project]) -> QuerySet[Project]:
+    """Annotate open answer slots and open items, read off the partial index of open items."""
+    open_items = Item.objects.filter(project=OuterRef("pk"), is_gold=False, open_slots__gt=0)
+    return queryset.annotate(
+        remaining_answers=Coalesce(
+            Subquery(
+                open_items.values("project").annotate(total=Sum("open_slots")).values("total")[:1],
+                output_field=IntegerField(),
+            ),
+            Value(0),
+        ),
+        remaining_items=Coalesce(
+            Subquery(
+                open_items.values("project").annotate(total=Count("pk")).values("total")[:1],
+                output_field=IntegerField(),
+            ),
+            Value(0),
+        ),
+    )
+
+
+def feed_projects(*, user: User) -> QuerySet[Project]:
+    """Published projects this pioneer may work; 403 when they may not work at all."""
+    if not may_work_tasks(user=user):
+        raise Forbidden("Verify your identity to work on tasks.")
+    level = user_level(user=user)
+    return with_remaining(
+        Project.objects.filter(state=State.PUBLISHED, min_level__lte=level).exclude(
+            gold_scores__pioneer=user, gold_scores__paused_at__isnull=False
+        )
+    )
+
+
+def owner_projects(*, user: User) -> QuerySet[Project]:
+    if not may_publish(user=user):
+        raise Forbidden("Only requesters have projects.")
+    return with_remaining(Project.objects.filter(owner=user))
+
+
+def project_for_owner(*, user: User, public_id: Any) -> Project:
+    """The owner's project; anyone else's looks like no project at all (404)."""
+    project = (
+        with_remaining(Project.objects.filter(public_id=_parse_id(public_id), owner=user))
+        .select_related("owner")
+        .first()
+    )
+    if project is None or not may_publish(user=user):
+        raise NotFound("No such project.")
+    return project
+
+
+def project_for_pioneer(*, user: User, public_id: Any) -> Project:
+    """A project the pioneer may work: 404 when not published, 403 when they may not."""
+    project = Project.objects.filter(public_id=_parse_id(public_id)).first()
+    if project is None or project.state not in (State.PUBLISHED, State.PAUSED):
+        raise NotFound("No such project.")
+    check_may_work(user=user, project=project)
+    return project
+
+
+def check_may_work(*, user: User, project: Project) -> None:
+    if not may_work_tasks(user=user):
+        raise Forbidden("Verify your identity to work on tasks.")
+    if project.min_level > user_level(user=user):
+        raise Forbidden(f"This project needs reputation level {project.min_level}.")
+    if GoldScore.objects.filter(project=project, pioneer=user, paused_at__isnull=False).exists():
+        raise Forbidden("You are paused on this project: your gold accuracy is too low.")
+
+
+def can_watch_project(user: User, key: str) -> bool:
+    """Topic check for `project:<public id>`: its owner, or a pioneer who may work it."""
+    try:
+        project = Project.objects.filter(public_id=UUID(key)).first()
+    except ValueError:
+        return False
+    if project is None:
+        return False
+    if project.owner_id == user.pk:
+        return True
+    if project.state != State.PUBLISHED:
+        return False
+    return may_work_tasks(user=user) and project.min_level <= user_level(user=user)
+
+
+def assignment_for_pioneer(*, user: User, public_id: Any) -> Assignment:
+    """The pioneer's own assignment; someone else's is a 404, not a 403."""
+    try:
+        key = _parse_id(public_id)
+    except NotFound as error:
+        raise NotFound("No such assignment.") from error
+    assignment = (
+        Assignment.objects.select_related("item", "project")
+        .filter(public_id=key, pioneer=user)
+        .first()
+    )
+    if assignment is None:
+        raise NotFound("No such assignment.")
+    return assignment
+
+
+def live_assignment(*, user: User, project: Project) -> Assignment | None:
+    return (
+        Assignment.objects.select_related("item", "project")
+        .filter(
+            project=project,
+            pioneer=user,
+            status=AssignmentStatus.RESERVED,
+            expires_at__gt=timezone.now(),
+        )
+        .first()
+    )
+
+
+def credit_balance(*, user: User) -> int:
+    return int(Credit.objects.filter(pioneer=user).aggregate(total=Sum("points"))["total"] or 0)
+
+
+def gold_score(*, user: User, project: Project) -> GoldScore | None:
+    return GoldScore.objects.filter(project=project, pioneer=user).first()
+
+
+def project_item_counts(*, project: Project) -> dict[str, int]:
+    counts = Item.objects.filter(project=project).aggregate(
+        items=Count("pk", filter=Q(is_gold=False)), gold=Count("pk", filter=Q(is_gold=True))
+    )
+    return {"items": counts["items"] or 0, "gold": counts["gold"] or 0}

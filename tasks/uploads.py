@@ -1,0 +1,165 @@
+"""Read an item upload (a JSON list or JSON Lines) from a byte stream, one item at a time.
+
+Neither format is read whole: JSONL goes line by line, a JSON list element by element with
+`raw_decode` over a small rolling buffer, so a 100,000-item upload never sits in memory.
+Each record comes with the line it starts on, so errors can name it. Pure, no Django.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import IO, Any
+
+CHUNK = 64 * 1024
+
+
+class UploadTooLarge(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Record:
+    line: int
+    value: Any = None
+    error: str | None = None
+    # A fatal error ends the stream: the reader cannot find the next record after it.
+    fatal: bool = False
+
+
+class _CountingReader:
+    """Counts bytes read and stops at the limit, so a body without Content-Length is capped."""
+
+    def __init__(self, stream: IO[bytes], limit: int) -> None:
+        self.stream = stream
+        self.limit = limit
+        self.read_bytes = 0
+
+    def _count(self, data: bytes) -> bytes:
+        self.read_bytes += len(data)
+        if self.read_bytes > self.limit:
+            raise UploadTooLarge(f"The upload is larger than {self.limit} bytes.")
+        return data
+
+    def read(self, size: int) -> bytes:
+        return self._count(self.stream.read(size))
+
+    def readline(self, size: int) -> bytes:
+        return self._count(self.stream.readline(size))
+
+
+def read_jsonl(stream: IO[bytes], *, max_item_bytes: int, max_bytes: int) -> Iterator[Record]:
+    reader = _CountingReader(stream, max_bytes)
+    line = 0
+    while True:
+        raw = reader.readline(max_item_bytes + 2)
+        if not raw:
+            return
+        line += 1
+        if len(raw) > max_item_bytes + 1 or (len(raw) > max_item_bytes and raw[-1:] != b"\n"):
+            # Skip the rest of the oversized line without keeping it.
+            while raw and raw[-1:] != b"\n":
+                raw = reader.readline(CHUNK)
+            yield Record(line, error=f"item is larger than {max_item_bytes} bytes")
+            continue
+        if not raw.strip():
+            continue
+        try:
+            text = raw.decode("utf-8")
+            value = json.loads(text)
+        except UnicodeDecodeError:
+            yield Record(line, error="not UTF-8 text")
+        except json.JSONDecodeError as error:
+            yield Record(line, error=f"not valid JSON ({error.msg} at column {error.colno})")
+        else:
+            yield Record(line, value=value)
+
+
+def read_json_list(stream: IO[bytes], *, max_item_bytes: int, max_bytes: int) -> Iterator[Record]:
+    reader = _CountingReader(stream, max_bytes)
+    decoder = json.JSONDecoder()
+    utf8 = codecs.getincrementaldecoder("utf-8")()
+    buffer = ""
+    line = 1
+    eof = False
+
+    def fill() -> bool:
+        nonlocal buffer, eof
+        if eof:
+            return False
+        chunk = reader.read(CHUNK)
+        if not chunk:
+            eof = True
+            buffer += utf8.decode(b"", final=True)
+            return False
+        buffer += utf8.decode(chunk)
+        return True
+
+    def skip_space() -> bool:
+        """Drop leading whitespace (counting lines); False at the end of input."""
+        nonlocal buffer, line
+        while True:
+            stripped = buffer.lstrip()
+            line += buffer.count("\n", 0, len(buffer) - len(stripped))
+            buffer = stripped
+            if buffer:
+                return True
+            if not fill():
+                return False
+
+    try:
+        if not skip_space() or buffer[0] != "[":
+            yield Record(line, error="expected a JSON list of items", fatal=True)
+            return
+        buffer = buffer[1:]
+        expect_item = True
+        first = True
+        while True:
+            if not skip_space():
+                yield Record(line, error="the list is not closed with ]", fatal=True)
+                return
+            if buffer[0] == "]" and (first or not expect_item):
+                buffer = buffer[1:]
+                if skip_space():
+                    yield Record(line, error="unexpected text after the list", fatal=True)
+                return
+            if not expect_item:
+                if buffer[0] != ",":
+                    yield Record(line, error="expected , or ] between items", fatal=True)
+                    return
+                buffer = buffer[1:]
+                expect_item = True
+                continue
+            start_line = line
+            while True:
+                try:
+                    value, end = decoder.raw_decode(buffer)
+                except json.JSONDecodeError as error:
+                    if len(buffer.encode()) > max_item_bytes + CHUNK:
+                        yield Record(
+                            start_line,
+                            error=f"item is larger than {max_item_bytes} bytes",
+                            fatal=True,
+                        )
+                        return
+                    if fill():
+                        continue
+                    yield Record(
+                        start_line + error.lineno - 1,
+                        error=f"not valid JSON ({error.msg})",
+                        fatal=True,
+                    )
+                    return
+                break
+            if len(buffer[:end].encode()) > max_item_bytes:
+                yield Record(start_line, error=f"item is larger than {max_item_bytes} bytes")
+            else:
+                yield Record(start_line, value=value)
+            line += buffer.count("\n", 0, end)
+            buffer = buffer[end:]
+            expect_item = False
+            first = False
+    except UnicodeDecodeError:
+        yield Record(line, error="not UTF-8 text", fatal=True)

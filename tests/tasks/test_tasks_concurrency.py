@@ -1,0 +1,78 @@
+"""Real threads, each with its own PostgreSQL connection, racing for items."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.db import connection
+
+from tasks import services
+from tasks.models import Assignment, Item
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.integration]
+
+
+def race(people: list[Any], work: Callable[[Any], Any]) -> tuple[list[Any], list[BaseException]]:
+    barrier = threading.Barrier(len(people))
+    results: list[Any] = []
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+
+    def run(person: Any) -> None:
+        try:
+            barrier.wait()
+            outcome = work(person)
+            with lock:
+                results.append(outcome)
+        except BaseException as error:
+            with lock:
+                errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(person,)) for person in people]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results, errors
+
+
+def test_32_threads_one_item_overlap_one_exactly_one_gets_it(
+    postgres: None, make_project: Any, pioneers: Any
+) -> None:
+    project = make_project(items=1, overlap=1)
+    people = pioneers(32)
+    results, errors = race(
+        people, lambda person: services.item_claim_next(project=project, pioneer=person)
+    )
+    assert errors == []
+    winners = [claim for claim in results if claim is not None]
+    assert len(winners) == 1
+    assert Assignment.objects.count() == 1
+    assert Item.objects.get(project=project).open_slots == 0
+
+
+def test_32_threads_many_items_overlap_three_no_violations(
+    postgres: None, make_project: Any, pioneers: Any
+) -> None:
+    project = make_project(items=10, overlap=3)
+    people = pioneers(32)
+
+    def work(person: Any) -> int:
+        taken = 0
+        while (claim := services.item_claim_next(project=project, pioneer=person)) is not None:
+            services.assignment_answer(assignment=claim.assignment, pioneer=person, value="cat")
+            taken += 1
+        return taken
+
+    results, errors = race(people, work)
+    assert errors == []
+    assert sum(results) == 30  # every slot filled exactly once
+    per_item = {item.pk: item.answer_count for item in Item.objects.filter(project=project)}
+    assert set(per_item.values()) == {3}
+    pairs = list(Assignment.objects.values_list("item_id", "pioneer_id"))
+    assert len(pairs) == len(set(pairs))
