@@ -11,6 +11,7 @@ from typing import Any
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
@@ -57,6 +58,7 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"  {account.email:<24} {roles}{' (verified)' if account.verified else ''}"
             )
+        call_command("seed_tasks")
 
     @transaction.atomic
     def _ensure(self, account: DemoAccount) -> None:

@@ -1,0 +1,116 @@
+"""Live updates over /ws/feed/: new projects, remaining counts, expiring reservations."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from asgiref.sync import sync_to_async
+from django.core.cache import cache
+from django.db import connections
+from django.utils import timezone
+
+from accounts.roles import Role
+from tasks import services
+from tasks.models import Assignment
+from tasks.selectors import can_watch_project
+from tests.accounts.test_feed_socket import connected
+
+
+@pytest.fixture(autouse=True)
+async def _close_worker_connections() -> Any:
+    yield
+    await sync_to_async(connections.close_all)()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_publish_reaches_the_pioneer_and_claims_update_remaining(
+    make_project: Any, user_factory: Any
+) -> None:
+    pioneer = await sync_to_async(user_factory)(roles=[Role.PIONEER], verified=True)
+    project = await sync_to_async(make_project)(items=2, publish=False)
+    socket = await connected(pioneer)
+    try:
+        await sync_to_async(services.project_transition)(
+            project=project, actor=project.owner, action="publish"
+        )
+        event = await socket.receive_json_from(timeout=5)
+        assert event["type"] == "project.published"
+        assert event["project"] == str(project.public_id)
+
+        topic = f"project:{project.public_id}"
+        await socket.send_json_to({"type": "subscribe", "topic": topic})
+        assert await socket.receive_json_from(timeout=5) == {"type": "subscribed", "topic": topic}
+        # The upload's debounce key; not cache.clear(), which on Redis would flush the
+        # channel layer's groups too.
+        await sync_to_async(cache.delete)(f"tasks:remaining:{project.pk}")
+        await sync_to_async(services.item_claim_next)(project=project, pioneer=pioneer)
+        event = await socket.receive_json_from(timeout=5)
+        assert event == {
+            "type": "project.remaining",
+            "project": str(project.public_id),
+            "remaining_items": 2,
+            "remaining_answers": 5,
+        }
+    finally:
+        await socket.disconnect()
+
+
+@pytest.mark.django_db
+def test_announcement_and_topic_only_for_those_who_may_work(
+    make_project: Any, user_factory: Any, monkeypatch: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    told: list[Any] = []
+    monkeypatch.setattr(services, "notify_user", lambda *, user, event: told.append(user))
+    pioneer = user_factory(roles=[Role.PIONEER], verified=True)
+    unverified = user_factory(roles=[Role.PIONEER], verified=False)
+    requester_only = user_factory(roles=[Role.REQUESTER], verified=True)
+    project = make_project(items=1, publish=False)
+    high = make_project(items=1, publish=False, min_level=5)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.project_transition(project=project, actor=project.owner, action="publish")
+        services.project_transition(project=high, actor=high.owner, action="publish")
+    assert told == [pioneer]  # the level-5 project told nobody
+    topic = str(project.public_id)
+    assert can_watch_project(pioneer, topic)
+    assert can_watch_project(project.owner, topic)
+    assert not can_watch_project(unverified, topic)
+    assert not can_watch_project(requester_only, topic)
+    assert not can_watch_project(pioneer, str(high.public_id))
+    assert not can_watch_project(pioneer, "not-a-uuid")
+
+
+@pytest.mark.django_db
+def test_holders_are_warned_once_before_their_reservation_expires(
+    make_project: Any, pioneer: Any, monkeypatch: Any
+) -> None:
+    sent: list[dict[str, Any]] = []
+    monkeypatch.setattr(services, "notify_user", lambda *, user, event: sent.append(event))
+    project = make_project(items=2)
+    claim = services.item_claim_next(project=project, pioneer=pioneer)
+    assert claim is not None
+    assert services.reservations_warn() == 0  # ten minutes left: too early
+    Assignment.objects.filter(pk=claim.assignment.pk).update(
+        expires_at=timezone.now() + timedelta(seconds=30)
+    )
+    assert services.reservations_warn() == 1
+    assert services.reservations_warn() == 0  # once only
+    assert sent[-1]["type"] == "assignment.expiring"
+    assert sent[-1]["assignment"] == str(claim.assignment.public_id)
+
+
+@pytest.mark.django_db
+def test_remaining_counts_are_debounced(
+    make_project: Any, pioneers: Any, monkeypatch: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    sent: list[dict[str, Any]] = []
+    monkeypatch.setattr(services, "notify_topic", lambda *, topic, event: sent.append(event))
+    project = make_project(items=5, overlap=1)
+    cache.delete(f"tasks:remaining:{project.pk}")
+    people = pioneers(4)
+    with django_capture_on_commit_callbacks(execute=True):
+        for person in people:
+            services.item_claim_next(project=project, pioneer=person)
+    remaining = [event for event in sent if event["type"] == "project.remaining"]
+    assert len(remaining) == 1  # four claims within two seconds: one event

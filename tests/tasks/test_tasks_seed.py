@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+
+from accounts.models import User
+from tasks import services
+from tasks.models import Item, Project, State
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_project_is_seeded_once_and_workable_by_the_verified_pioneer() -> None:
+    call_command("seed_demo")
+    call_command("seed_demo")
+    [project] = Project.objects.all()
+    assert project.state == State.PUBLISHED
+    assert project.owner.email == "requester@example.com"
+    assert Item.objects.filter(project=project, is_gold=True).exists()
+    verified = User.objects.get(email="verified@example.com")
+    claim = services.item_claim_next(project=project, pioneer=verified)
+    assert claim is not None
