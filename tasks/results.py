@@ -136,7 +136,7 @@ def agreement(*, project: Project) -> Agreement:
     from tasks.agreement import krippendorff_alpha
 
     try:
-        alpha = float(krippendorff_alpha(data, level=level))
+        alpha = float(krippendorff_alpha(data, level=level))  # type: ignore[arg-type]
     except (ValueError, ZeroDivisionError):
         # Undefined when every value is the same (no variation to disagree about).
         alpha = None

@@ -1,0 +1,226 @@
+"""Results for the requester and the provable export."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from typing import Any
+
+import pytest
+from rest_framework.test import APIClient
+
+from ledger.models import Leaf
+from ledger.pseudonyms import pseudonym
+from tasks import services
+from tasks.models import AuditEvent, DatasetExport
+
+pytestmark = pytest.mark.django_db
+
+
+def client_for(user: Any) -> APIClient:
+    client = APIClient()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def answered(make_project: Any, pioneers: Any) -> tuple[Any, list[Any]]:
+    """Two items, three pioneers each: item 0 gets cat, cat, dog; item 1 gets dog x3."""
+    project = make_project(items=2, overlap=3)
+    people = pioneers(3)
+    votes = {0: ["cat", "cat", "dog"], 1: ["dog", "dog", "dog"]}
+    for index, person in enumerate(people):
+        for _ in range(2):
+            claim = services.item_claim_next(project=project, pioneer=person)
+            assert claim is not None
+            number = int(claim.assignment.item.payload["text"].split()[-1])
+            services.assignment_answer(
+                assignment=claim.assignment, pioneer=person, value=votes[number][index]
+            )
+    return project, people
+
+
+def test_results_show_label_confidence_method_and_agreement(
+    answered: tuple[Any, list[Any]], requester: Any
+) -> None:
+    project, _ = answered
+    response = client_for(requester).get(f"/api/v1/projects/{project.public_id}/results/")
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    rows = {row["ref"]: row for row in body["results"]}
+    assert rows["r0"]["label"] == "cat"
+    assert rows["r0"]["confidence"] == pytest.approx(2 / 3, abs=0.2)
+    assert rows["r0"]["method"] == "majority"
+    assert rows["r0"]["answers"] == 3
+    assert rows["r1"]["label"] == "dog"
+    assert body["agreement"]["level"] == "nominal"
+    assert body["agreement"]["items"] == 2
+    assert body["agreement"]["pioneers"] == 3
+
+
+@pytest.mark.parametrize("method", ["majority", "weighted", "dawid_skene"])
+def test_every_method_gives_the_obvious_label(
+    answered: tuple[Any, list[Any]], requester: Any, method: str
+) -> None:
+    project, _ = answered
+    response = client_for(requester).get(
+        f"/api/v1/projects/{project.public_id}/results/?method={method}"
+    )
+    rows = {row["ref"]: row for row in response.json()["results"]}
+    assert rows["r1"]["label"] == "dog"
+    assert rows["r1"]["method"] == method
+    assert 0 <= rows["r1"]["confidence"] <= 1
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("method=vote", "method"),  # unknown aggregation method
+        ("min_confidence=2", "min_confidence"),  # confidence is at most 1
+        ("page=0", "page"),  # pages start at 1
+    ],
+)
+def test_bad_result_filters_are_400(
+    make_project: Any, requester: Any, query: str, field: str
+) -> None:
+    project = make_project(items=1)
+    response = client_for(requester).get(f"/api/v1/projects/{project.public_id}/results/?{query}")
+    assert response.status_code == 400
+    assert field in response.json()["errors"]
+
+
+def test_results_filter_by_label(answered: tuple[Any, list[Any]], requester: Any) -> None:
+    project, _ = answered
+    response = client_for(requester).get(f"/api/v1/projects/{project.public_id}/results/?label=dog")
+    assert [row["ref"] for row in response.json()["results"]] == ["r1"]
+
+
+@pytest.mark.parametrize("count", [1, 20])
+def test_results_query_count_does_not_grow(
+    count: int,
+    make_project: Any,
+    pioneers: Any,
+    requester: Any,
+    django_assert_max_num_queries: Any,
+) -> None:
+    project = make_project(items=count, overlap=1)
+    [person] = pioneers(1)
+    while (claim := services.item_claim_next(project=project, pioneer=person)) is not None:
+        services.assignment_answer(assignment=claim.assignment, pioneer=person, value="cat")
+    api = client_for(requester)
+    with django_assert_max_num_queries(14):
+        response = api.get(f"/api/v1/projects/{project.public_id}/results/")
+    assert response.json()["count"] == count
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_export_is_streamed_and_its_hash_is_in_the_ledger(
+    answered: tuple[Any, list[Any]], requester: Any, fmt: str
+) -> None:
+    project, people = answered
+    response = client_for(requester).get(
+        f"/api/v1/projects/{project.public_id}/export/?format={fmt}"
+    )
+    assert response.status_code == 200
+    assert response.streaming
+    body = b"".join(response.streaming_content)
+    digest = hashlib.sha256(body).hexdigest()
+    assert response["X-Export-SHA256"] == digest
+
+    export = DatasetExport.objects.get(project=project)
+    assert (export.sha256, export.items, export.answers, export.format) == (digest, 2, 6, fmt)
+    leaf = Leaf.objects.get(index=export.ledger_index)
+    entry = json.loads(leaf.data)
+    assert entry["kind"] == "dataset.export"
+    assert entry["payload"] == {
+        "project": str(project.public_id),
+        "format": fmt,
+        "sha256": digest,
+        "items": 2,
+        "answers": 6,
+        "exported_at": export.exported_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
+    assert f"/transparency/?index={export.ledger_index}" in response["Link"]
+    assert AuditEvent.objects.filter(project=project, action="dataset.exported").exists()
+
+    text = body.decode()
+    # Provenance by keyed pseudonym: no e-mail, no user id.
+    for person in people:
+        assert person.email not in text
+        assert str(person.public_id) not in text
+    expected = {pseudonym("pioneer", person.public_id) for person in people}
+    if fmt == "jsonl":
+        lines = [json.loads(line) for line in text.splitlines()]
+        assert len(lines) == 2
+        first = next(line for line in lines if line["ref"] == "r0")
+        assert first["label"] == "cat"
+        assert {answer["pioneer"] for answer in first["answers"]} == expected
+        assert all(answer["answered_at"].endswith("Z") for answer in first["answers"])
+        assert "gold_accuracy_at_time" in first["answers"][0]
+    else:
+        rows = list(csv.DictReader(io.StringIO(text)))
+        assert len(rows) == 6
+        assert {row["pioneer"] for row in rows} == expected
+        assert {row["label"] for row in rows if row["ref"] == "r1"} == {'"dog"'}
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("format=xml", "format"),  # unknown export format
+        ("format=csv&method=vote", "method"),  # unknown aggregation method
+    ],
+)
+def test_bad_export_requests_are_400_and_record_nothing(
+    make_project: Any, requester: Any, query: str, field: str
+) -> None:
+    project = make_project(items=1)
+    response = client_for(requester).get(f"/api/v1/projects/{project.public_id}/export/?{query}")
+    assert response.status_code == 400
+    assert field in response.json()["errors"]
+    assert not DatasetExport.objects.exists()
+    assert not Leaf.objects.filter(kind="dataset.export").exists()
+
+
+def test_only_the_owner_exports(make_project: Any, pioneer: Any) -> None:
+    project = make_project(items=1)
+    response = client_for(pioneer).get(f"/api/v1/projects/{project.public_id}/export/")
+    assert response.status_code == 404
+    assert not DatasetExport.objects.exists()
+
+
+def test_a_failed_ledger_write_leaves_no_export_row(
+    make_project: Any, requester: Any, monkeypatch: Any
+) -> None:
+    import ledger.services
+
+    def broken(kind: str, payload: dict[str, Any]) -> Any:
+        raise RuntimeError("ledger unavailable")
+
+    monkeypatch.setattr(ledger.services, "record", broken)
+    project = make_project(items=1)
+    with pytest.raises(RuntimeError):
+        services.export_create(project=project, actor=requester, fmt="jsonl")
+    assert not DatasetExport.objects.exists()
+
+
+def test_gold_accuracy_per_pioneer_is_pseudonymous(
+    make_project: Any, pioneer: Any, requester: Any
+) -> None:
+    project = make_project(items=3, gold=2)
+    project.gold_rate = 1.0
+    claim = services.item_claim_next(project=project, pioneer=pioneer)
+    assert claim is not None
+    services.assignment_answer(assignment=claim.assignment, pioneer=pioneer, value="cat")
+    body = client_for(requester).get(f"/api/v1/projects/{project.public_id}/results/").json()
+    assert body["gold_accuracy"] == [
+        {
+            "pioneer": pseudonym("pioneer", pioneer.public_id),
+            "gold_answers": 1,
+            "gold_correct": 1,
+            "accuracy": 1.0,
+            "paused": False,
+        }
+    ]
