@@ -202,3 +202,24 @@ def test_upload_memory_stays_bounded(make_project: Any, requester: Any) -> None:
     assert Item.objects.filter(project=project).count() == 10_000
     # Five batches go in; only one batch (2,000 items) is ever held at a time.
     assert peak < 12 * 1024 * 1024, peak
+
+
+def test_browser_session_upload_passes_the_csrf_check(make_project: Any, requester: Any) -> None:
+    from django.middleware.csrf import _get_new_csrf_string, _mask_cipher_secret
+
+    project = make_project(items=0, publish=False)
+    client = APIClient(enforce_csrf_checks=True)
+    client.force_login(requester)
+    body = jsonl([{"payload": {"t": 1}}])
+    refused = post(client, project, body, "application/x-ndjson")
+    assert refused.status_code == 403  # no token: the session alone is not enough
+    secret = _get_new_csrf_string()
+    client.cookies["csrftoken"] = secret
+    response = client.generic(
+        "POST",
+        f"/api/v1/projects/{project.public_id}/items/",
+        body,
+        content_type="application/x-ndjson",
+        HTTP_X_CSRFTOKEN=_mask_cipher_secret(secret),
+    )
+    assert response.status_code == 201, response.content

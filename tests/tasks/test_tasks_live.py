@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
+from collections.abc import Callable, Coroutine
 from datetime import timedelta
 from typing import Any
 
@@ -18,16 +21,39 @@ from tasks.selectors import can_watch_project
 from tests.accounts.test_feed_socket import connected
 
 
-@pytest.fixture(autouse=True)
-async def _close_worker_connections() -> Any:
-    yield
-    await sync_to_async(connections.close_all)()
+def in_own_loop(scenario: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    """Run an async scenario on a fresh event loop in its own thread: the browser tests'
+    session-wide Playwright loop may already be running in the main thread."""
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        async def body() -> None:
+            try:
+                await scenario()
+            finally:
+                # The ORM ran in asgiref's worker thread: close its connection there.
+                await sync_to_async(connections.close_all)()
+
+        try:
+            asyncio.run(body())
+        except BaseException as error:
+            errors.append(error)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(timeout=60)
+    if errors:
+        raise errors[0]
 
 
 @pytest.mark.django_db(transaction=True)
-async def test_publish_reaches_the_pioneer_and_claims_update_remaining(
+def test_publish_reaches_the_pioneer_and_claims_update_remaining(
     make_project: Any, user_factory: Any
 ) -> None:
+    in_own_loop(lambda: _publish_and_claim(make_project, user_factory))
+
+
+async def _publish_and_claim(make_project: Any, user_factory: Any) -> None:
     pioneer = await sync_to_async(user_factory)(roles=[Role.PIONEER], verified=True)
     project = await sync_to_async(make_project)(items=2, publish=False)
     socket = await connected(pioneer)
