@@ -22,8 +22,8 @@ from typing import IO, TYPE_CHECKING, Any
 import markdown  # type: ignore[import-untyped]
 import nh3
 from django.core.cache import cache
-from django.db import transaction
-from django.db.models import Exists, F, OuterRef
+from django.db import connection, transaction
+from django.db.models import Exists, F, OuterRef, QuerySet
 from django.utils import timezone
 
 from accounts.services import notify_topic, notify_user
@@ -55,6 +55,7 @@ MAX_TIMEOUT = 24 * 3600
 MIN_TIMEOUT = 30
 MAX_INSTRUCTIONS = 20_000
 RECLAIM_ON_CLAIM = 20
+RECLAIM_EVERY = 5  # seconds between lazy reclaims of one project
 
 
 # --- Projects ---------------------------------------------------------------------------
@@ -394,23 +395,70 @@ class Claim:
     created: bool
 
 
+def _open_items(project: Project, pioneer: User) -> QuerySet[Item]:
+    """Items of a published project that still take answers and this pioneer never had."""
+    had = Assignment.objects.filter(item=OuterRef("pk"), pioneer=pioneer)
+    return Item.objects.filter(
+        project=project, is_gold=False, open_slots__gt=0, project__state=State.PUBLISHED
+    ).filter(~Exists(had))
+
+
+_ITEM_FIELDS = Item._meta.concrete_fields
+
+
+def _take_open_item(project: Project, pioneer: User) -> Item | None:
+    """Lock the first open item no other transaction holds and take one of its slots.
+
+    On PostgreSQL this is one statement, `UPDATE ... WHERE id = (SELECT ... FOR UPDATE
+    SKIP LOCKED LIMIT 1) RETURNING ...`: concurrent claimers skip each other's rows instead
+    of queueing, and no second round trip is needed. Elsewhere (SQLite, where the IMMEDIATE
+    transaction already serializes writers) the same queryset is read, then updated.
+    """
+    candidates = (
+        _open_items(project, pioneer)
+        .order_by("pk")
+        .select_for_update(skip_locked=True, of=("self",))
+    )
+    if connection.vendor != "postgresql":
+        item = candidates.first()
+        if item is not None:
+            Item.objects.filter(pk=item.pk).update(open_slots=F("open_slots") - 1)
+            item.open_slots -= 1
+        return item
+    inner, params = candidates.values("pk")[:1].query.sql_with_params()
+    quote = connection.ops.quote_name
+    table = quote(Item._meta.db_table)
+    returning = ", ".join(quote(field.column) for field in _ITEM_FIELDS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET {quote('open_slots')} = {quote('open_slots')} - 1 "  # noqa: S608 - names from the model, values bound
+            f"WHERE {quote('id')} = ({inner}) RETURNING {returning}",
+            params,
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    values = [
+        field.from_db_value(value, None, connection) if hasattr(field, "from_db_value") else value
+        for field, value in zip(_ITEM_FIELDS, row, strict=True)
+    ]
+    return Item.from_db(connection.alias, [field.attname for field in _ITEM_FIELDS], values)
+
+
 def item_claim_next(*, project: Project, pioneer: User) -> Claim | None:
     """Reserve the next item for `pioneer`, or return their live reservation, or None.
 
-    One short transaction. The open item is picked with `FOR UPDATE SKIP LOCKED` on
-    PostgreSQL, so concurrent pioneers each take a different row instead of queueing on
-    one; its `open_slots` counts live reservations, so overlap holds. The unique
-    (item, pioneer) constraint is the last line against handing an item out twice. On SQLite
-    the IMMEDIATE transaction serializes writers, which is correct, just not concurrent.
-    Gold items come at the project's rate, but only while real work remains, and look the
-    same as any item.
+    One short transaction. The open item is taken with `FOR UPDATE SKIP LOCKED` on
+    PostgreSQL (see `_take_open_item`); its `open_slots` counts live reservations, so
+    overlap holds. The unique (item, pioneer) constraint is the last line against handing
+    an item out twice. On SQLite the IMMEDIATE transaction serializes writers, which is
+    correct, just not concurrent. Expired reservations are reclaimed here at most every few
+    seconds per project, and always before answering "nothing left". Gold items come at
+    the project's rate, but only while real work remains, and look the same as any item.
     """
     check_may_work(user=pioneer, project=project)
     now = timezone.now()
     with transaction.atomic():
-        state = Project.objects.filter(pk=project.pk).values_list("state", flat=True).first()
-        if state != State.PUBLISHED:
-            raise Conflict("This project is not taking answers right now.")
         live = (
             Assignment.objects.select_related("item", "project")
             .filter(
@@ -423,28 +471,30 @@ def item_claim_next(*, project: Project, pioneer: User) -> Claim | None:
         )
         if live is not None:
             return Claim(live, created=False)
-        _reclaim(now=now, project_id=project.pk, limit=RECLAIM_ON_CLAIM)
-        had = Assignment.objects.filter(item=OuterRef("pk"), pioneer=pioneer)
-        item = (
-            Item.objects.filter(project=project, is_gold=False, open_slots__gt=0)
-            .filter(~Exists(had))
-            .order_by("pk")
-            .select_for_update(skip_locked=True)
-            .first()
-        )
-        if item is None:
-            return None
+        if cache.add(f"tasks:reclaim:{project.pk}", 1, timeout=RECLAIM_EVERY):
+            _reclaim(now=now, project_id=project.pk, limit=RECLAIM_ON_CLAIM)
+        item: Item | None = None
         if _wants_gold(project.gold_rate):
+            had = Assignment.objects.filter(item=OuterRef("pk"), pioneer=pioneer)
             gold = (
                 Item.objects.filter(project=project, is_gold=True)
                 .filter(~Exists(had))
                 .order_by("?")
                 .first()
             )
-            if gold is not None:
+            if gold is not None and _open_items(project, pioneer).exists():
                 item = gold
-        if not item.is_gold:
-            Item.objects.filter(pk=item.pk).update(open_slots=F("open_slots") - 1)
+        if item is None:
+            item = _take_open_item(project, pioneer)
+        if item is None:
+            state = Project.objects.filter(pk=project.pk).values_list("state", flat=True).first()
+            if state != State.PUBLISHED:
+                raise Conflict("This project is not taking answers right now.")
+            # The last open slots may be held by reservations that just expired.
+            if _reclaim(now=now, project_id=project.pk, limit=RECLAIM_ON_CLAIM):
+                item = _take_open_item(project, pioneer)
+            if item is None:
+                return None
         assignment = Assignment.objects.create(
             project=project,
             item=item,
@@ -519,7 +569,6 @@ def assignment_answer(*, assignment: Assignment, pioneer: User, value: Any) -> A
         locked.status = AssignmentStatus.SUBMITTED
         locked.finished_at = now
         locked.save(update_fields=["status", "finished_at"])
-        Item.objects.filter(pk=item.pk).update(answer_count=F("answer_count") + 1)
         if correct is not False and project.reward:
             Credit.objects.create(
                 pioneer=pioneer, project=project, answer=answer, points=project.reward
