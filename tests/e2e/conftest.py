@@ -16,7 +16,9 @@ CHROMIUM = Path("/usr/bin/chromium")
 RESULTS = Path(__file__).resolve().parents[2] / "test-results"
 
 
-@pytest.fixture(scope="session")
+# Module scope: the browser's event loop must be gone before tests of other modules run,
+# or their async_to_sync calls (channel layer sends) would find a loop in this thread.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     if not CHROMIUM.exists():
         if IN_CI:
