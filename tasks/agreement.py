@@ -24,12 +24,14 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["LEVELS", "Level", "krippendorff_alpha"]
+__all__ = ["LEVELS", "Level", "ReliabilityData", "krippendorff_alpha"]
 
 Level = Literal["nominal", "ordinal", "interval", "ratio"]
 LEVELS: tuple[Level, ...] = ("nominal", "ordinal", "interval", "ratio")
 
 FloatArray = npt.NDArray[np.float64]
+# Rows of values, or a 2-D array (NaN as missing) as NumPy and pandas users will have.
+ReliabilityData = Sequence[Iterable[Any]] | npt.NDArray[Any]
 
 _MISSING = -1
 
@@ -59,7 +61,7 @@ def _value_order(values: list[Any], level: str) -> list[Any]:
         return sorted(values, key=lambda value: (type(value).__qualname__, repr(value)))
 
 
-def _encode(data: Sequence[Iterable[Any]], level: str) -> tuple[list[Any], npt.NDArray[np.intp]]:
+def _encode(data: ReliabilityData, level: str) -> tuple[list[Any], npt.NDArray[np.intp]]:
     """Value codes, shape (coders, units), ``_MISSING`` for missing; values sorted."""
     if isinstance(data, str | bytes) or not isinstance(data, Sequence | np.ndarray):
         raise ValueError("data must be a sequence of rows, one per coder")
@@ -70,6 +72,8 @@ def _encode(data: Sequence[Iterable[Any]], level: str) -> tuple[list[Any], npt.N
         rows.append(list(row))
     if len({len(row) for row in rows}) > 1:
         raise ValueError("every row (coder) must have one value per unit: rows differ in length")
+    if len(rows) < 2:
+        raise ValueError("alpha needs at least one unit coded by two or more coders")
 
     seen: dict[Hashable, None] = {}
     for row in rows:
@@ -113,7 +117,7 @@ def _distances(values: list[Any], level: Level, marginals: FloatArray) -> FloatA
     return np.asarray(ratio**2)
 
 
-def krippendorff_alpha(data: Sequence[Iterable[Any]], level: Level = "nominal") -> float:
+def krippendorff_alpha(data: ReliabilityData, level: Level = "nominal") -> float:
     """Krippendorff's alpha of ``data`` (rows = coders, columns = units) at ``level``.
 
     Nominal values can be anything hashable; ordinal values anything mutually comparable,
