@@ -19,7 +19,9 @@ class AppendOnlyQuerySet(models.QuerySet[Any]):
         raise AppendOnlyError(f"{self.model.__name__} rows are append-only")
 
 
-AppendOnlyManager = models.Manager.from_queryset(AppendOnlyQuerySet)
+class AppendOnlyManager(models.Manager[Any]):
+    def get_queryset(self) -> AppendOnlyQuerySet:
+        return AppendOnlyQuerySet(self.model, using=self._db)
 
 
 class AppendOnlyModel(models.Model):

@@ -9,12 +9,14 @@ from pioneer_platform import views
 api_v1 = [
     path("", include("accounts.api_urls")),
     path("", include("ledger.api_urls")),
+    path("", include("kyc.api_urls")),
     path("", include("tasks.api_urls")),
 ]
 
 urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("ledger.urls")),
+    path("", include("kyc.urls")),
     path("", include("tasks.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),

@@ -1,0 +1,161 @@
+from __future__ import annotations
+
+from typing import Any, cast
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import parsers, permissions, status
+from rest_framework.generics import ListAPIView
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import User
+from kyc import selectors, services
+from kyc.serializers import (
+    CaseInputSerializer,
+    CaseOutputSerializer,
+    DecisionInputSerializer,
+    DocumentInputSerializer,
+    QueueCaseSerializer,
+    QueueQuerySerializer,
+    ReasonInputSerializer,
+)
+from pioneer_platform.api import CursorPagination, IsAuthenticatedWithVerifiedEmail
+
+
+class IsModerator(permissions.BasePermission):
+    message = "Only moderators may do this."
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        return bool(request.user and request.user.has_perm("accounts.review_kyc_cases"))
+
+
+MODERATOR = [IsAuthenticatedWithVerifiedEmail, IsModerator]
+
+
+def _user(request: Request) -> User:
+    return cast(User, request.user)
+
+
+def _case_response(request: Request, public_id: Any, code: int = 200) -> Response:
+    case = selectors.case_for_viewer(user=_user(request), public_id=public_id)
+    return Response(CaseOutputSerializer(case).data, status=code)
+
+
+class CaseCreateView(APIView):
+    @extend_schema(request=CaseInputSerializer, responses=CaseOutputSerializer)
+    def post(self, request: Request) -> Response:
+        data = CaseInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        case = services.case_create(user=_user(request), **data.validated_data)
+        return _case_response(request, case.public_id, status.HTTP_201_CREATED)
+
+
+class CaseDetailView(APIView):
+    @extend_schema(responses=CaseOutputSerializer)
+    def get(self, request: Request, public_id: str) -> Response:
+        return _case_response(request, public_id)
+
+    @extend_schema(request=CaseInputSerializer, responses=CaseOutputSerializer)
+    def patch(self, request: Request, public_id: str) -> Response:
+        case = selectors.case_for_viewer(user=_user(request), public_id=public_id)
+        data = CaseInputSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        services.case_update(case_id=case.pk, user=_user(request), **data.validated_data)
+        return _case_response(request, public_id)
+
+
+class DocumentUploadView(APIView):
+    parser_classes = [parsers.MultiPartParser]
+
+    @extend_schema(request=DocumentInputSerializer, responses=CaseOutputSerializer)
+    def post(self, request: Request, public_id: str) -> Response:
+        case = selectors.case_for_viewer(user=_user(request), public_id=public_id)
+        data = DocumentInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.document_upload(
+            case_id=case.pk,
+            user=_user(request),
+            kind=data.validated_data["kind"],
+            upload=data.validated_data["file"],
+        )
+        return _case_response(request, public_id, status.HTTP_201_CREATED)
+
+
+class CaseSubmitView(APIView):
+    @extend_schema(request=None, responses=CaseOutputSerializer)
+    def post(self, request: Request, public_id: str) -> Response:
+        case = selectors.case_for_viewer(user=_user(request), public_id=public_id)
+        services.case_submit(case_id=case.pk, user=_user(request))
+        return _case_response(request, public_id)
+
+
+class CaseAppealView(APIView):
+    @extend_schema(request=ReasonInputSerializer, responses=CaseOutputSerializer)
+    def post(self, request: Request, public_id: str) -> Response:
+        case = selectors.case_for_viewer(user=_user(request), public_id=public_id)
+        data = ReasonInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.case_appeal(
+            case_id=case.pk, user=_user(request), reason=data.validated_data["reason"]
+        )
+        return _case_response(request, public_id)
+
+
+class QueueView(ListAPIView):
+    permission_classes = MODERATOR
+    serializer_class = QueueCaseSerializer
+
+    class Pagination(CursorPagination):
+        ordering = ("submitted_at", "pk")  # type: ignore[assignment]
+
+    pagination_class = Pagination
+
+    def get_queryset(self) -> Any:
+        query = QueueQuerySerializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        return selectors.queue(**query.validated_data)
+
+
+class ClaimView(APIView):
+    permission_classes = MODERATOR
+
+    @extend_schema(request=None, responses=CaseOutputSerializer)
+    def post(self, request: Request, public_id: str) -> Response:
+        case = selectors.case_for_viewer(user=_user(request), public_id=public_id)
+        services.case_claim(case_id=case.pk, moderator=_user(request))
+        return _case_response(request, public_id)
+
+
+class DecideView(APIView):
+    permission_classes = MODERATOR
+
+    @extend_schema(request=DecisionInputSerializer, responses=CaseOutputSerializer)
+    def post(self, request: Request, public_id: str) -> Response:
+        case = selectors.case_for_viewer(user=_user(request), public_id=public_id)
+        data = DecisionInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.case_decide(case_id=case.pk, moderator=_user(request), **data.validated_data)
+        return _case_response(request, public_id)
+
+
+class EscalateView(APIView):
+    permission_classes = MODERATOR
+
+    @extend_schema(request=ReasonInputSerializer, responses=CaseOutputSerializer)
+    def post(self, request: Request, public_id: str) -> Response:
+        case = selectors.case_for_viewer(user=_user(request), public_id=public_id)
+        data = ReasonInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.case_escalate(
+            case_id=case.pk, moderator=_user(request), reason=data.validated_data["reason"]
+        )
+        return _case_response(request, public_id)
+
+
+class SlaView(APIView):
+    permission_classes = MODERATOR
+
+    @extend_schema(request=None, responses=None)
+    def get(self, request: Request) -> Response:
+        return Response(vars(selectors.sla_figures()))

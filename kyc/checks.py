@@ -1,0 +1,107 @@
+"""Automatic checks of a case, as pure functions of what the pioneer typed and uploaded.
+
+Each returns a `Finding` with a machine-readable `code`; `passed=False` findings become
+risk flags that send the case to a moderator. Nothing here touches the database.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import hmac
+from dataclasses import dataclass
+
+from kyc import mrz as mrz_parser
+
+
+@dataclass(frozen=True)
+class Finding:
+    name: str
+    passed: bool
+    code: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    document_type: str
+    surname: str
+    given_names: str
+    birth_date: datetime.date
+    nationality: str
+    issuing_state: str
+    document_number: str
+    expiry_date: datetime.date
+    mrz: str
+
+
+def identity_hash(
+    *, key: bytes, document_number: str, issuing_state: str, birth_date: datetime.date
+) -> str:
+    number, state = document_number.strip().upper(), issuing_state.strip().upper()
+    message = f"{number}|{state}|{birth_date.isoformat()}"
+    return hmac.new(key, message.encode(), hashlib.sha256).hexdigest()
+
+
+def age_on(birth_date: datetime.date, today: datetime.date) -> int:
+    return (
+        today.year
+        - birth_date.year
+        - ((today.month, today.day) < (birth_date.month, birth_date.day))
+    )
+
+
+def check_expiry(facts: CaseFacts, today: datetime.date) -> Finding:
+    if facts.expiry_date < today:
+        return Finding(
+            "document_expiry", False, "document_expired", f"expired on {facts.expiry_date}"
+        )
+    return Finding("document_expiry", True, "document_valid")
+
+
+def check_age(facts: CaseFacts, today: datetime.date, minimum: int) -> Finding:
+    if age_on(facts.birth_date, today) < minimum:
+        return Finding("minimum_age", False, "underage", f"younger than {minimum}")
+    return Finding("minimum_age", True, "age_ok")
+
+
+def check_mrz(facts: CaseFacts, today: datetime.date) -> list[Finding]:
+    """MRZ check digits, and MRZ fields against the form (names tolerate accents and order)."""
+    if not facts.mrz.strip():
+        return [Finding("mrz", False, "mrz_missing", "no machine-readable zone was given")]
+    try:
+        parsed = mrz_parser.parse(facts.mrz, today=today)
+    except mrz_parser.MRZFormatError as error:
+        return [Finding("mrz", False, "mrz_unreadable", str(error))]
+    findings = [
+        Finding("mrz", False, "mrz_check_digit", "; ".join(parsed.errors))
+        if parsed.errors
+        else Finding("mrz", True, "mrz_valid")
+    ]
+    mismatches = []
+    if parsed.document_number != facts.document_number.strip().upper():
+        mismatches.append("document_number")
+    if parsed.birth_date != facts.birth_date:
+        mismatches.append("birth_date")
+    if parsed.expiry_date != facts.expiry_date:
+        mismatches.append("expiry_date")
+    if parsed.issuing_state != facts.issuing_state.strip().upper():
+        mismatches.append("issuing_state")
+    if not mrz_parser.name_matches(facts.surname, facts.given_names, parsed):
+        mismatches.append("name")
+    findings.append(
+        Finding("mrz_matches_form", False, "mrz_mismatch", ", ".join(mismatches))
+        if mismatches
+        else Finding("mrz_matches_form", True, "mrz_matches_form")
+    )
+    return findings
+
+
+def check_image_quality(kind: str, width: int, height: int, blank: bool) -> Finding:
+    if blank:
+        return Finding(f"image_quality_{kind}", False, "image_blank", f"{kind} looks blank")
+    if min(width, height) < 320:
+        return Finding(
+            f"image_quality_{kind}", False, "image_too_small", f"{kind} is {width}x{height}"
+        )
+    return Finding(f"image_quality_{kind}", True, "image_ok")

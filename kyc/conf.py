@@ -1,0 +1,66 @@
+"""KYC settings, each with a default.
+
+- KYC_ENCRYPTION_KEYS: "keyid:base64-32-byte-key,..." - AES-256-GCM keys; the FIRST
+  encrypts new documents, all of them decrypt (rotation: put the new key first). Generated
+  into .local/ in development; required in production.
+- KYC_MAX_UPLOAD_BYTES (10 MB), KYC_MAX_PIXELS (40 Mpx), KYC_MIN_AGE (18),
+  KYC_CLAIM_MINUTES (30), KYC_RETENTION_DAYS (30), KYC_IDENTITY_KEY (HMAC key for the
+  one-identity-per-person hash; generated in development).
+"""
+
+from __future__ import annotations
+
+import base64
+import secrets
+
+from django.conf import settings
+
+from pioneer_platform.settings import env, local_secret
+
+
+def encryption_keys() -> list[tuple[str, bytes]]:
+    raw = (
+        getattr(settings, "KYC_ENCRYPTION_KEYS", "")
+        or env.str("KYC_ENCRYPTION_KEYS", default="")
+        or local_secret(
+            "kyc_encryption_keys",
+            lambda: f"k{secrets.token_hex(4)}:{base64.b64encode(secrets.token_bytes(32)).decode()}",
+        )
+    )
+    keys = []
+    for item in raw.split(","):
+        key_id, _, value = item.strip().partition(":")
+        key = base64.b64decode(value)
+        if len(key) != 32 or not key_id:
+            raise ValueError("KYC_ENCRYPTION_KEYS entries must be keyid:base64(32 bytes)")
+        keys.append((key_id, key))
+    return keys
+
+
+def identity_key() -> bytes:
+    value = (
+        getattr(settings, "KYC_IDENTITY_KEY", "")
+        or env.str("KYC_IDENTITY_KEY", default="")
+        or local_secret("kyc_identity_key", lambda: secrets.token_urlsafe(32))
+    )
+    return value.encode()
+
+
+def max_upload_bytes() -> int:
+    return int(getattr(settings, "KYC_MAX_UPLOAD_BYTES", 10 * 1024 * 1024))
+
+
+def max_pixels() -> int:
+    return int(getattr(settings, "KYC_MAX_PIXELS", 40_000_000))
+
+
+def min_age() -> int:
+    return int(getattr(settings, "KYC_MIN_AGE", 18))
+
+
+def claim_minutes() -> int:
+    return int(getattr(settings, "KYC_CLAIM_MINUTES", 30))
+
+
+def retention_days() -> int:
+    return int(getattr(settings, "KYC_RETENTION_DAYS", 30))

@@ -1,0 +1,177 @@
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from pioneer_platform.models import AppendOnlyModel
+
+
+class State(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Submitted"
+    CHECKING = "checking", "Automatic checks running"
+    IN_REVIEW = "in_review", "In review"
+    ESCALATED = "escalated", "Escalated to a moderator"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+    RESUBMISSION_REQUESTED = "resubmission_requested", "Resubmission requested"
+    APPEALED = "appealed", "Appealed"
+
+
+OPEN_STATES = [s for s in State.values if s not in {State.APPROVED, State.REJECTED}]
+
+
+class DocumentType(models.TextChoices):
+    PASSPORT = "passport", "Passport"
+    ID_CARD = "id_card", "Identity card"
+    RESIDENCE_PERMIT = "residence_permit", "Residence permit"
+
+
+class ReasonCode(models.TextChoices):
+    DOCUMENTS_OK = "documents_ok", "Documents and selfie check out"
+    DOCUMENT_UNREADABLE = "document_unreadable", "The document is not readable"
+    DOCUMENT_EXPIRED = "document_expired", "The document has expired"
+    DOCUMENT_ALTERED = "document_altered", "The document looks altered"
+    SELFIE_MISMATCH = "selfie_mismatch", "The selfie does not match the document"
+    MRZ_MISMATCH = "mrz_mismatch", "The machine-readable zone does not match the form"
+    UNDERAGE = "underage", "Below the minimum age"
+    DUPLICATE_IDENTITY = (
+        "duplicate_identity",
+        "This identity is already verified on another account",
+    )
+    OTHER = "other", "Other (see note)"
+
+
+class Case(models.Model):
+    """One identity verification attempt; resubmission continues the same case."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="kyc_cases"
+    )
+    state = models.CharField(max_length=32, choices=State.choices, default=State.DRAFT)
+    document_type = models.CharField(max_length=20, choices=DocumentType.choices)
+    surname = models.CharField(max_length=80)
+    given_names = models.CharField(max_length=120)
+    birth_date = models.DateField()
+    nationality = models.CharField(max_length=3)
+    issuing_state = models.CharField(max_length=3)
+    document_number = models.CharField(max_length=20)
+    expiry_date = models.DateField()
+    mrz = models.TextField(blank=True)
+    # HMAC of document number + issuing state + birth date: finds a second account for one
+    # identity without keeping a searchable copy of the number.
+    identity_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    risk_flags = models.JSONField(default=list, blank=True)
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    claim_expires_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reason_codes = models.JSONField(default=list, blank=True)
+    decision_note = models.TextField(blank=True)
+    resubmission_reasons = models.TextField(blank=True, help_text="shown to the pioneer")
+    created_at = models.DateTimeField(auto_now_add=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=Q(state__in=OPEN_STATES),
+                name="kyc_one_open_case_per_user",
+            )
+        ]
+        indexes = [models.Index(fields=["state", "submitted_at"])]
+        permissions = [("view_kyc_documents", "Can view KYC document images")]
+
+    def __str__(self) -> str:
+        return f"case {self.public_id} ({self.state})"
+
+
+class DocumentKind(models.TextChoices):
+    ID_FRONT = "id_front", "Document front"
+    ID_BACK = "id_back", "Document back"
+    SELFIE = "selfie", "Selfie"
+
+
+class Document(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="documents")
+    kind = models.CharField(max_length=10, choices=DocumentKind.choices)
+    # Encrypted bytes in the default storage under a random name; never a public URL.
+    file_name = models.CharField(max_length=200, blank=True)
+    key_id = models.CharField(max_length=32)
+    sha256 = models.CharField(max_length=64, help_text="of the re-encoded, unencrypted image")
+    content_type = models.CharField(max_length=40)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    blank = models.BooleanField(default=False, help_text="almost no variation in the pixels")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    purged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "kind"],
+                condition=Q(purged_at__isnull=True),
+                name="kyc_one_live_document_per_kind",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} of case {self.case_id}"
+
+
+class CheckResult(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="checks")
+    name = models.CharField(max_length=40)
+    passed = models.BooleanField()
+    code = models.CharField(max_length=60, help_text="machine-readable outcome")
+    detail = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["case", "name"], name="kyc_one_result_per_check")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.code}"
+
+
+class CaseEvent(AppendOnlyModel):
+    """Audit trail: who moved the case from which state to which, when and why."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    action = models.CharField(max_length=40)
+    from_state = models.CharField(max_length=32, blank=True)
+    to_state = models.CharField(max_length=32, blank=True)
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.from_state}->{self.to_state}"
+
+
+class DocumentAccess(AppendOnlyModel):
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="accesses")
+    viewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"view of document {self.document_id}"

@@ -1,0 +1,120 @@
+"""Reads of KYC cases, filtered by who is asking: a pioneer sees only their own case
+(anyone else's is a 404), moderators see the queue."""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+from datetime import timedelta
+from uuid import UUID
+
+from django.db.models import F, QuerySet
+from django.utils import timezone
+
+from accounts.models import User
+from kyc.models import Case, CaseEvent, Document, State
+from pioneer_platform.errors import NotFound
+
+QUEUE_STATES = [State.IN_REVIEW, State.ESCALATED, State.APPEALED]
+
+
+def _uuid(value: str | UUID) -> UUID | None:
+    try:
+        return value if isinstance(value, UUID) else UUID(str(value))
+    except ValueError:
+        return None
+
+
+def case_for_viewer(*, user: User, public_id: str | UUID) -> Case:
+    key = _uuid(public_id)
+    cases = Case.objects.select_related("user", "claimed_by", "decided_by").prefetch_related(
+        "checks"
+    )
+    if not user.has_perm("accounts.review_kyc_cases"):
+        cases = cases.filter(user=user)
+    case = cases.filter(public_id=key).first() if key else None
+    if case is None:
+        raise NotFound("No such case.")
+    return case
+
+
+def current_case(*, user: User) -> Case | None:
+    return (
+        Case.objects.filter(user=user)
+        .prefetch_related("checks", "documents")
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def document_for_viewer(*, user: User, public_id: str | UUID, kind: str) -> Document:
+    case = case_for_viewer(user=user, public_id=public_id)
+    document = (
+        Document.objects.select_related("case")
+        .filter(case=case, kind=kind, purged_at__isnull=True)
+        .first()
+    )
+    if document is None:
+        raise NotFound("No such document.")
+    return document
+
+
+def queue(
+    *,
+    state: str | None = None,
+    country: str | None = None,
+    flag: str | None = None,
+    older_than_hours: int | None = None,
+) -> QuerySet[Case]:
+    """Cases waiting for a moderator, oldest first, with what the queue shows in one query."""
+    cases = Case.objects.filter(state__in=QUEUE_STATES).select_related("claimed_by")
+    if state:
+        cases = cases.filter(state=state)
+    if country:
+        cases = cases.filter(issuing_state=country.upper())
+    if flag:
+        cases = (
+            cases.filter(risk_flags__contains=[flag])
+            if _json_contains_supported()
+            else cases.filter(risk_flags__icontains=flag)
+        )
+    if older_than_hours is not None:
+        cases = cases.filter(submitted_at__lte=timezone.now() - timedelta(hours=older_than_hours))
+    return cases.order_by(F("submitted_at").asc(nulls_last=True), "pk")
+
+
+def _json_contains_supported() -> bool:
+    from django.db import connection
+
+    return connection.features.supports_json_field_contains
+
+
+@dataclass(frozen=True)
+class SlaFigures:
+    waiting: int
+    median_hours_to_decision: float | None
+    p90_hours_to_decision: float | None
+    decided_last_30_days: int
+
+
+def sla_figures() -> SlaFigures:
+    since = timezone.now() - timedelta(days=30)
+    pairs = Case.objects.filter(decided_at__gte=since, submitted_at__isnull=False).values_list(
+        "submitted_at", "decided_at"
+    )
+    hours = sorted(
+        (decided - submitted).total_seconds() / 3600
+        for submitted, decided in pairs
+        if submitted is not None and decided is not None
+    )
+    p90 = hours[min(len(hours) - 1, int(0.9 * len(hours)))] if hours else None
+    return SlaFigures(
+        waiting=Case.objects.filter(state__in=QUEUE_STATES).count(),
+        median_hours_to_decision=round(statistics.median(hours), 2) if hours else None,
+        p90_hours_to_decision=round(p90, 2) if p90 is not None else None,
+        decided_last_30_days=len(hours),
+    )
+
+
+def case_history(*, case: Case) -> list[CaseEvent]:
+    return list(CaseEvent.objects.filter(case=case).select_related("actor"))

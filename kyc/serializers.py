@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from kyc.models import Case, CheckResult, DocumentKind, DocumentType, ReasonCode
+
+
+class CaseInputSerializer(serializers.Serializer):
+    document_type = serializers.ChoiceField(choices=DocumentType.choices)
+    surname = serializers.CharField(max_length=80)
+    given_names = serializers.CharField(max_length=120)
+    birth_date = serializers.DateField()
+    nationality = serializers.CharField(max_length=3)
+    issuing_state = serializers.CharField(max_length=3)
+    document_number = serializers.RegexField(r"^[A-Za-z0-9]{1,20}$", max_length=20)
+    expiry_date = serializers.DateField()
+    mrz = serializers.CharField(required=False, allow_blank=True, max_length=200)
+
+
+class DocumentInputSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=DocumentKind.choices)
+    file = serializers.FileField(allow_empty_file=False)
+
+
+class DecisionInputSerializer(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=["approve", "reject", "request_resubmission"])
+    reason_codes = serializers.ListField(
+        child=serializers.ChoiceField(choices=ReasonCode.choices), min_length=1
+    )
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    resubmission_reasons = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class ReasonInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000)
+
+
+class QueueQuerySerializer(serializers.Serializer):
+    state = serializers.ChoiceField(choices=["in_review", "escalated", "appealed"], required=False)
+    country = serializers.RegexField(r"^[A-Za-z]{1,3}$", required=False)
+    flag = serializers.RegexField(r"^[a-z_]{1,40}$", required=False)
+    older_than_hours = serializers.IntegerField(min_value=0, required=False)
+
+
+class CheckOutputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CheckResult
+        fields = ["name", "passed", "code", "detail"]
+
+
+class CaseOutputSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id")
+    checks = CheckOutputSerializer(many=True)
+
+    class Meta:
+        model = Case
+        fields = [
+            "id",
+            "state",
+            "document_type",
+            "surname",
+            "given_names",
+            "birth_date",
+            "nationality",
+            "issuing_state",
+            "document_number",
+            "expiry_date",
+            "risk_flags",
+            "reason_codes",
+            "resubmission_reasons",
+            "submitted_at",
+            "decided_at",
+            "checks",
+        ]
+
+
+class QueueCaseSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id")
+    claimed = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Case
+        fields = [
+            "id",
+            "state",
+            "document_type",
+            "issuing_state",
+            "risk_flags",
+            "submitted_at",
+            "claimed",
+        ]
+
+    def get_claimed(self, case: Case) -> bool:
+        from django.utils import timezone
+
+        return bool(
+            case.claimed_by_id and case.claim_expires_at and case.claim_expires_at > timezone.now()
+        )

@@ -1,0 +1,149 @@
+from __future__ import annotations
+
+import datetime
+import io
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+from PIL import Image, ImageDraw
+from rest_framework.test import APIClient
+
+from accounts.roles import Role
+from kyc.mrz import check_digit
+
+TODAY = timezone.now().date()
+
+
+def photo(size: tuple[int, int] = (640, 480), fmt: str = "JPEG") -> bytes:
+    image = Image.new("RGB", size, (230, 220, 200))
+    draw = ImageDraw.Draw(image)
+    for x in range(0, size[0], 40):
+        draw.line([(x, 0), (size[0] - x, size[1])], fill=(20, 40, 90), width=3)
+    out = io.BytesIO()
+    image.save(out, format=fmt)
+    return out.getvalue()
+
+
+def upload(name: str = "front.jpg", content: bytes | None = None) -> SimpleUploadedFile:
+    return SimpleUploadedFile(
+        name, photo() if content is None else content, content_type="image/jpeg"
+    )
+
+
+def td3_mrz(
+    *,
+    surname: str,
+    given: str,
+    number: str,
+    birth: datetime.date,
+    expiry: datetime.date,
+    state: str = "KEN",
+) -> str:
+    names = f"{surname}<<{given.replace(' ', '<')}".upper()
+    line1 = f"P<{state}{names}".ljust(44, "<")[:44]
+    doc = number.upper().ljust(9, "<")
+    b = birth.strftime("%y%m%d")
+    e = expiry.strftime("%y%m%d")
+    optional = "<" * 14
+    body = (
+        doc
+        + check_digit(doc)
+        + state
+        + b
+        + check_digit(b)
+        + "F"
+        + e
+        + check_digit(e)
+        + optional
+        + check_digit(optional)
+    )
+    composite = (
+        doc
+        + check_digit(doc)
+        + b
+        + check_digit(b)
+        + e
+        + check_digit(e)
+        + optional
+        + check_digit(optional)
+    )
+    line2 = body + check_digit(composite)
+    return f"{line1}\n{line2}"
+
+
+def case_fields(**overrides: Any) -> dict[str, Any]:
+    birth = datetime.date(1990, 5, 17)
+    expiry = TODAY.replace(year=TODAY.year + 5)
+    fields = {
+        "document_type": "passport",
+        "surname": "Wanjiku",
+        "given_names": "Amina Njeri",
+        "birth_date": birth.isoformat(),
+        "nationality": "KEN",
+        "issuing_state": "KEN",
+        "document_number": "AK1234567",
+        "expiry_date": expiry.isoformat(),
+    }
+    fields["mrz"] = td3_mrz(
+        surname="Wanjiku", given="Amina Njeri", number="AK1234567", birth=birth, expiry=expiry
+    )
+    fields.update(overrides)
+    return fields
+
+
+@pytest.fixture(autouse=True)
+def kyc_media(settings: Any, tmp_path: Path) -> Path:
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path
+
+
+@pytest.fixture
+def pioneer_api(user_factory: Any) -> tuple[APIClient, Any]:
+    person = user_factory()
+    client = APIClient()
+    client.force_login(person)
+    return client, person
+
+
+@pytest.fixture
+def moderator_api(user_factory: Any) -> Any:
+    def make() -> tuple[APIClient, Any]:
+        moderator = user_factory(roles=[Role.MODERATOR])
+        client = APIClient()
+        client.force_login(moderator)
+        return client, moderator
+
+    return make
+
+
+def submitted_case(
+    client: APIClient, django_capture_on_commit_callbacks: Any, **overrides: Any
+) -> str:
+    created = client.post("/api/v1/kyc/cases/", case_fields(**overrides), format="json")
+    assert created.status_code == 201, created.json()
+    case_id = created.json()["id"]
+    for kind in ("id_front", "selfie"):
+        response = client.post(
+            f"/api/v1/kyc/cases/{case_id}/documents/",
+            {"kind": kind, "file": upload()},
+            format="multipart",
+        )
+        assert response.status_code == 201, response.json()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(f"/api/v1/kyc/cases/{case_id}/submit/").status_code == 200
+    return str(case_id)
+
+
+@pytest.fixture(autouse=True)
+def eager_celery() -> Any:
+    """Run the checks in-process: these tests are about KYC, not the broker (the real
+    worker path is covered in tests/integration)."""
+    from pioneer_platform.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
