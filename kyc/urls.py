@@ -3,5 +3,8 @@ from django.urls import path
 from kyc import views
 
 urlpatterns = [
+    path("kyc/", views.status, name="kyc-status"),
+    path("kyc/review/", views.review_queue, name="kyc-review-queue"),
+    path("kyc/review/<str:public_id>/", views.review_case, name="kyc-review-case"),
     path("kyc/documents/<str:public_id>/<str:kind>/", views.document_image, name="kyc-document"),
 ]

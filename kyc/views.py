@@ -1,10 +1,18 @@
 from __future__ import annotations
 
+from typing import Any
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
-from django.views.decorators.http import require_GET
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
 
 from kyc import selectors, services
+from kyc.forms import AppealForm, CaseForm, DecisionForm
+from kyc.models import Case, State
+from kyc.serializers import QueueQuerySerializer
 from pioneer_platform.errors import DomainError
 from pioneer_platform.types import AuthenticatedHttpRequest
 
@@ -22,3 +30,155 @@ def document_image(request: AuthenticatedHttpRequest, public_id: str, kind: str)
     response["Cache-Control"] = "no-store"
     response["Content-Disposition"] = "inline"
     return response
+
+
+def _form_errors(form: Any, error: DomainError) -> None:
+    field = error.field if error.field in form.fields else None
+    form.add_error(field, error.message)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def status(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The pioneer's page: the wizard while the case is editable, its status afterwards."""
+    case = selectors.current_case(user=request.user)
+    editable = case is None or case.state in services.EDITABLE
+    form = None
+    appeal_form = None
+    http_status = 200
+    if editable:
+        initial = {name: getattr(case, name) for name in CASE_FIELDS} if case else {}
+        form = CaseForm(request.POST or None, request.FILES or None, initial=initial)
+        if request.method == "POST" and form.is_valid():
+            try:
+                case = _save_and_submit(request, case, form.cleaned_data)
+            except DomainError as error:
+                _form_errors(form, error)
+                http_status = 400
+            else:
+                messages.success(
+                    request, "Submitted. Automatic checks run now; a moderator reviews next."
+                )
+                return redirect("kyc-status")
+        elif request.method == "POST":
+            http_status = 400
+    elif case is not None and case.state == State.REJECTED:
+        appeal_form = AppealForm(request.POST or None)
+        if request.method == "POST" and appeal_form.is_valid():
+            try:
+                services.case_appeal(
+                    case_id=case.pk, user=request.user, reason=appeal_form.cleaned_data["reason"]
+                )
+            except DomainError as error:
+                appeal_form.add_error(None, error.message)
+                http_status = 400
+            else:
+                messages.success(
+                    request, "Appeal sent. A different moderator will look at your case."
+                )
+                return redirect("kyc-status")
+    context = {
+        "case": case,
+        "form": form,
+        "appeal_form": appeal_form,
+        "documents": {doc.kind: doc for doc in case.documents.all() if doc.purged_at is None}
+        if case
+        else {},
+    }
+    return render(request, "kyc/status.html", context, status=http_status)
+
+
+CASE_FIELDS = (
+    "document_type",
+    "surname",
+    "given_names",
+    "birth_date",
+    "nationality",
+    "issuing_state",
+    "document_number",
+    "expiry_date",
+    "mrz",
+)
+
+
+def _save_and_submit(
+    request: AuthenticatedHttpRequest, case: Case | None, data: dict[str, Any]
+) -> Case:
+    fields = {name: data[name] for name in CASE_FIELDS}
+    if case is None:
+        case = services.case_create(user=request.user, **fields)
+    else:
+        services.case_update(case_id=case.pk, user=request.user, **fields)
+    for kind in ("id_front", "id_back", "selfie"):
+        if data.get(kind):
+            services.document_upload(
+                case_id=case.pk, user=request.user, kind=kind, upload=data[kind]
+            )
+    return services.case_submit(case_id=case.pk, user=request.user)
+
+
+def _moderator(request: AuthenticatedHttpRequest) -> None:
+    if not request.user.has_perm("accounts.review_kyc_cases"):
+        raise PermissionDenied
+
+
+@login_required
+@require_GET
+def review_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
+    _moderator(request)
+    filters = QueueQuerySerializer(data=request.GET)
+    cases = selectors.queue(**filters.validated_data) if filters.is_valid() else selectors.queue()
+    context = {
+        "cases": cases[:100],
+        "sla": selectors.sla_figures(),
+        "filters": request.GET,
+        "states": ["in_review", "escalated", "appealed"],
+    }
+    return render(request, "kyc/queue.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def review_case(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    _moderator(request)
+    try:
+        case = selectors.case_for_viewer(user=request.user, public_id=public_id)
+    except DomainError:
+        raise Http404 from None
+    form = (
+        DecisionForm(request.POST or None)
+        if request.POST.get("action") == "decide"
+        else DecisionForm()
+    )
+    http_status = 200
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "claim":
+                services.case_claim(case_id=case.pk, moderator=request.user)
+                messages.success(request, "Claimed: the case is yours for the next minutes.")
+            elif action == "escalate":
+                services.case_escalate(
+                    case_id=case.pk, moderator=request.user, reason=request.POST.get("reason", "")
+                )
+                messages.success(request, "Escalated.")
+            elif action == "decide" and form.is_valid():
+                services.case_decide(case_id=case.pk, moderator=request.user, **form.cleaned_data)
+                messages.success(request, "Decision recorded.")
+                return redirect("kyc-review-queue")
+            else:
+                http_status = 400
+        except DomainError as error:
+            messages.error(request, error.message)
+            http_status = 409 if error.status_code == 409 else 400
+        if http_status == 200:
+            return redirect("kyc-review-case", public_id=case.public_id)
+        case = selectors.case_for_viewer(user=request.user, public_id=public_id)
+    context = {
+        "case": case,
+        "form": form,
+        "history": selectors.case_history(case=case),
+        "documents": [doc for doc in case.documents.all() if doc.purged_at is None],
+        "claimed_by_me": case.claimed_by_id == request.user.pk,
+    }
+    return render(request, "kyc/review_case.html", context, status=http_status)

@@ -63,6 +63,17 @@ def redis_url() -> str:
     return str(django_settings.REDIS_URL)
 
 
+@pytest.fixture
+def eager_celery() -> Iterator[None]:
+    """Run Celery tasks in-process even when REDIS_URL configures a real broker."""
+    from pioneer_platform.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+
+
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = User

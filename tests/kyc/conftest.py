@@ -138,12 +138,5 @@ def submitted_case(
 
 
 @pytest.fixture(autouse=True)
-def eager_celery() -> Any:
-    """Run the checks in-process: these tests are about KYC, not the broker (the real
-    worker path is covered in tests/integration)."""
-    from pioneer_platform.celery import app
-
-    previous = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = previous
+def _kyc_checks_in_process(eager_celery: None) -> None:
+    """KYC tests are about KYC, not the broker (the real worker path is in tests/integration)."""

@@ -1,0 +1,86 @@
+"""A pioneer submits identity documents, a moderator approves, the pioneer is verified."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from accounts.roles import Role
+from tests.conftest import PASSWORD
+from tests.e2e.conftest import Journey
+from tests.kyc.conftest import case_fields, photo
+
+pytestmark = pytest.mark.e2e
+
+
+def sign_in(journey: Journey, email: str) -> None:
+    page = journey.page
+    page.context.clear_cookies()
+    page.goto("/accounts/login/")
+    page.locator("input[name=login]").fill(email)
+    page.locator("input[name=password]").fill(PASSWORD)
+    page.get_by_role("button", name=re.compile("sign in", re.I)).click()
+    expect(page).to_have_url(re.compile(r"/dashboard/$"))
+
+
+def test_submit_review_approve_verified(
+    journey: Journey,
+    user_factory: Any,
+    transactional_db: None,
+    tmp_path: Path,
+    settings: Any,
+    eager_celery: None,
+) -> None:
+    settings.MEDIA_ROOT = tmp_path
+    pioneer = user_factory()
+    moderator = user_factory(roles=[Role.MODERATOR])
+    front, selfie = tmp_path / "front.jpg", tmp_path / "selfie.jpg"
+    front.write_bytes(photo())
+    selfie.write_bytes(photo((480, 640)))
+    fields = case_fields()
+    page = journey.page
+
+    sign_in(journey, pioneer.email)
+    page.get_by_role("link", name="Verify your identity").click()
+    page.get_by_label("Document type").select_option("passport")
+    for name in (
+        "surname",
+        "given_names",
+        "birth_date",
+        "nationality",
+        "issuing_state",
+        "document_number",
+        "expiry_date",
+        "mrz",
+    ):
+        page.locator(f"[name={name}]").fill(fields[name])
+    page.get_by_label("Document front").set_input_files(str(front))
+    page.get_by_label("Selfie").set_input_files(str(selfie))
+    expect(page.locator("img[data-preview-for=id_selfie]")).to_be_visible()
+    journey.shot("wizard-filled")
+    page.get_by_role("button", name="Submit for review").click()
+    expect(page.get_by_test_id("kyc-state")).to_have_text("In review")
+    journey.shot("pioneer-waiting")
+
+    sign_in(journey, moderator.email)
+    page.get_by_role("link", name="Review").click()
+    expect(page.get_by_test_id("sla-waiting")).to_have_text("1")
+    journey.shot("moderator-queue")
+    page.get_by_role("link", name="Open").click()
+    page.get_by_role("button", name="Claim this case").click()
+    expect(page.get_by_role("img", name="Selfie")).to_be_visible()
+    page.get_by_label("Approve").check()
+    page.get_by_label("Documents and selfie check out").check()
+    journey.shot("moderator-deciding")
+    page.get_by_role("button", name="Record decision").click()
+    expect(page.get_by_text("Decision recorded.")).to_be_visible()
+
+    sign_in(journey, pioneer.email)
+    expect(page.get_by_test_id("verification-state")).to_have_text("Identity verified")
+    page.goto("/kyc/")
+    expect(page.get_by_test_id("kyc-state")).to_have_text("Approved")
+    journey.shot("pioneer-verified")
