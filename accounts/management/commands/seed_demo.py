@@ -59,6 +59,7 @@ class Command(BaseCommand):
                 f"  {account.email:<24} {roles}{' (verified)' if account.verified else ''}"
             )
         call_command("seed_tasks")
+        call_command("seed_kyc")
 
     @transaction.atomic
     def _ensure(self, account: DemoAccount) -> None:
