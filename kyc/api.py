@@ -102,6 +102,25 @@ class CaseAppealView(APIView):
         return _case_response(request, public_id)
 
 
+class MyDataView(APIView):
+    """GET: a copy of everything KYC holds about me. DELETE: erase my documents now."""
+
+    @extend_schema(request=None, responses=None)
+    def get(self, request: Request) -> Response:
+        response = Response(selectors.personal_data_export(user=_user(request)))
+        response["Cache-Control"] = "no-store"
+        response["Content-Disposition"] = 'attachment; filename="my-kyc-data.json"'
+        return response
+
+    @extend_schema(request=None, responses=None)
+    def delete(self, request: Request) -> Response:
+        case = selectors.current_case(user=_user(request))
+        erased = (
+            services.documents_erase_on_request(case_id=case.pk, user=_user(request)) if case else 0
+        )
+        return Response({"erased_documents": erased})
+
+
 class QueueView(ListAPIView):
     permission_classes = MODERATOR
     serializer_class = QueueCaseSerializer

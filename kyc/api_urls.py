@@ -15,6 +15,7 @@ urlpatterns = [
     path("kyc/cases/<str:public_id>/claim/", api.ClaimView.as_view(), name="kyc-claim"),
     path("kyc/cases/<str:public_id>/decide/", api.DecideView.as_view(), name="kyc-decide"),
     path("kyc/cases/<str:public_id>/escalate/", api.EscalateView.as_view(), name="kyc-escalate"),
+    path("kyc/me/data/", api.MyDataView.as_view(), name="kyc-my-data"),
     path("kyc/queue/", api.QueueView.as_view(), name="kyc-queue"),
     path("kyc/sla/", api.SlaView.as_view(), name="kyc-sla"),
 ]

@@ -118,3 +118,61 @@ def sla_figures() -> SlaFigures:
 
 def case_history(*, case: Case) -> list[CaseEvent]:
     return list(CaseEvent.objects.filter(case=case).select_related("actor"))
+
+
+def personal_data_export(*, user: User) -> dict[str, object]:
+    """Everything the KYC app holds about a person, for a data-access request (GDPR art. 15).
+
+    Document images are listed, not embedded: the person downloads each through the
+    permission-checked document view.
+    """
+    cases = (
+        Case.objects.filter(user=user)
+        .prefetch_related("checks", "documents", "events")
+        .order_by("created_at")
+    )
+    return {
+        "cases": [
+            {
+                "id": str(case.public_id),
+                "state": case.state,
+                "document_type": case.document_type,
+                "surname": case.surname,
+                "given_names": case.given_names,
+                "birth_date": case.birth_date.isoformat(),
+                "nationality": case.nationality,
+                "issuing_state": case.issuing_state,
+                "document_number": case.document_number,
+                "expiry_date": case.expiry_date.isoformat(),
+                "mrz": case.mrz,
+                "risk_flags": case.risk_flags,
+                "reason_codes": case.reason_codes,
+                "resubmission_reasons": case.resubmission_reasons,
+                "submitted_at": case.submitted_at.isoformat() if case.submitted_at else None,
+                "decided_at": case.decided_at.isoformat() if case.decided_at else None,
+                "checks": [
+                    {"name": c.name, "passed": c.passed, "code": c.code, "detail": c.detail}
+                    for c in case.checks.all()
+                ],
+                "documents": [
+                    {
+                        "kind": d.kind,
+                        "uploaded_at": d.uploaded_at.isoformat(),
+                        "sha256": d.sha256,
+                        "deleted_at": d.purged_at.isoformat() if d.purged_at else None,
+                    }
+                    for d in case.documents.all()
+                ],
+                "history": [
+                    {
+                        "action": e.action,
+                        "from": e.from_state,
+                        "to": e.to_state,
+                        "at": e.created_at.isoformat(),
+                    }
+                    for e in case.events.all()
+                ],
+            }
+            for case in cases
+        ]
+    }

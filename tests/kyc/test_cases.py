@@ -451,3 +451,29 @@ def test_two_moderators_deciding_at_once_exactly_one_wins(
     assert sorted(outcomes) == ["Conflict", "won"]
     assert CaseEvent.objects.filter(case=case, action="decide").count() == 1
     assert Leaf.objects.filter(kind="kyc.decision").count() == 1
+
+
+def test_pioneer_downloads_own_data_and_erases_documents(
+    pioneer_api: Any, moderator_api: Any, django_capture_on_commit_callbacks: Any, kyc_media: Path
+) -> None:
+    client, _ = pioneer_api
+    case_id = submitted_case(client, django_capture_on_commit_callbacks)
+    data = client.get("/api/v1/kyc/me/data/")
+    assert data.status_code == 200
+    assert data["Cache-Control"] == "no-store"
+    [case] = data.json()["cases"]
+    assert case["id"] == case_id
+    assert {d["kind"] for d in case["documents"]} == {"id_front", "selfie"}
+    # Under review the documents are evidence; erasure waits for the decision.
+    assert client.delete("/api/v1/kyc/me/data/").status_code == 409
+    moderator, _ = moderator_api()
+    moderator.post(f"/api/v1/kyc/cases/{case_id}/claim/")
+    moderator.post(
+        f"/api/v1/kyc/cases/{case_id}/decide/",
+        {"decision": "reject", "reason_codes": ["document_unreadable"]},
+        format="json",
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.delete("/api/v1/kyc/me/data/").json() == {"erased_documents": 2}
+    assert stored(kyc_media) == []
+    assert Case.objects.get(public_id=case_id).checks.exists()
