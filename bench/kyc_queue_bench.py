@@ -19,15 +19,15 @@ from _django import median, percentile, setup_django, throwaway_database
 
 setup_django()
 
-from django.db import connection, reset_queries  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
-from django.utils import timezone  # noqa: E402
+from django.db import connection, reset_queries
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
-from accounts.models import User  # noqa: E402
-from accounts.roles import Role  # noqa: E402
-from accounts.services import user_grant_role  # noqa: E402
-from kyc.models import Case, State  # noqa: E402
+from accounts.models import User
+from accounts.roles import Role
+from accounts.services import user_grant_role
+from kyc.models import Case, State
 
 RAW_PAGE = """
 SELECT c.id, c.public_id, c.state, c.document_type, c.issuing_state, c.risk_flags, c.submitted_at,
@@ -44,7 +44,7 @@ def build(cases: int, rng: random.Random) -> None:
     users = User.objects.bulk_create(
         [User(email=f"bench{n}@example.com", password="!") for n in range(cases)], batch_size=5000
     )
-    states = [s for s in State.values]
+    states = list(State.values)
     rows = []
     for n, user in enumerate(users):
         state = rng.choice(states)
