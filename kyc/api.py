@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import parsers, permissions, status
 from rest_framework.generics import ListAPIView
@@ -10,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
-from kyc import selectors, services
+from kyc import selectors, services, validation
 from kyc.serializers import (
     CaseInputSerializer,
     CaseOutputSerializer,
@@ -19,6 +20,7 @@ from kyc.serializers import (
     QueueCaseSerializer,
     QueueQuerySerializer,
     ReasonInputSerializer,
+    VoteInputSerializer,
 )
 from pioneer_platform.api import CursorPagination, IsAuthenticatedWithVerifiedEmail
 
@@ -119,6 +121,53 @@ class MyDataView(APIView):
             services.documents_erase_on_request(case_id=case.pk, user=_user(request)) if case else 0
         )
         return Response({"erased_documents": erased})
+
+
+class IsValidator(permissions.BasePermission):
+    message = "Only verified validators answer identity checks."
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        user = request.user
+        return bool(user and user.has_perm("accounts.vote_kyc_checks") and user.is_verified)
+
+
+VALIDATOR = [IsAuthenticatedWithVerifiedEmail, IsValidator]
+
+
+def _check_payload(request: Request, check: validation.Check) -> dict[str, Any]:
+    return {
+        "id": check.id,
+        "question": check.question,
+        "text": check.text,
+        "images": [
+            request.build_absolute_uri(reverse("kyc-check-image", args=[check.id, kind]))
+            for kind in validation.check_images(check)
+        ],
+    }
+
+
+class NextCheckView(APIView):
+    permission_classes = VALIDATOR
+
+    @extend_schema(request=None, responses=None)
+    def get(self, request: Request) -> Response:
+        check = validation.next_check(validator=_user(request))
+        if check is None:
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        return Response(_check_payload(request, check))
+
+
+class VoteView(APIView):
+    permission_classes = VALIDATOR
+
+    @extend_schema(request=VoteInputSerializer, responses=None)
+    def post(self, request: Request, check_id: str) -> Response:
+        data = VoteInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        vote = validation.check_vote(
+            validator=_user(request), check_id=check_id, answer=data.validated_data["answer"]
+        )
+        return Response({"id": check_id, "answer": vote.answer}, status=status.HTTP_201_CREATED)
 
 
 class QueueView(ListAPIView):

@@ -16,6 +16,8 @@ urlpatterns = [
     path("kyc/cases/<str:public_id>/decide/", api.DecideView.as_view(), name="kyc-decide"),
     path("kyc/cases/<str:public_id>/escalate/", api.EscalateView.as_view(), name="kyc-escalate"),
     path("kyc/me/data/", api.MyDataView.as_view(), name="kyc-my-data"),
+    path("kyc/checks/next/", api.NextCheckView.as_view(), name="kyc-next-check"),
+    path("kyc/checks/<str:check_id>/vote/", api.VoteView.as_view(), name="kyc-vote"),
     path("kyc/queue/", api.QueueView.as_view(), name="kyc-queue"),
     path("kyc/sla/", api.SlaView.as_view(), name="kyc-sla"),
 ]

@@ -64,3 +64,8 @@ def claim_minutes() -> int:
 
 def retention_days() -> int:
     return int(getattr(settings, "KYC_RETENTION_DAYS", 30))
+
+
+def validator_votes() -> int:
+    """Independent validator votes per question before the validators' verdict counts."""
+    return int(getattr(settings, "KYC_VALIDATOR_VOTES", 3))

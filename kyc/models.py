@@ -175,3 +175,41 @@ class DocumentAccess(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"view of document {self.document_id}"
+
+
+class Question(models.TextChoices):
+    SELFIE_MATCHES = (
+        "selfie_matches_document",
+        "Is the person in the selfie the person on the document?",
+    )
+    DOCUMENT_GENUINE = "document_readable_unaltered", "Is the document readable and unaltered?"
+
+
+# The images each question needs, and nothing more: validators never see typed fields.
+QUESTION_IMAGES = {
+    Question.SELFIE_MATCHES: ("id_front", "selfie"),
+    Question.DOCUMENT_GENUINE: ("id_front", "id_back"),
+}
+
+
+class ValidatorVote(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="votes")
+    validator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    question = models.CharField(max_length=40, choices=Question.choices)
+    answer = models.BooleanField()
+    weight = models.FloatField(default=1.0)
+    # Filled when the case is finally approved or rejected; feeds reputation.
+    agreed_with_decision = models.BooleanField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "validator", "question"], name="kyc_one_vote_per_question"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.question}={self.answer} on case {self.case_id}"

@@ -96,3 +96,7 @@ class QueueCaseSerializer(serializers.ModelSerializer):
         return bool(
             case.claimed_by_id and case.claim_expires_at and case.claim_expires_at > timezone.now()
         )
+
+
+class VoteInputSerializer(serializers.Serializer):
+    answer = serializers.BooleanField()

@@ -36,6 +36,7 @@ from kyc.models import (
     DocumentType,
     ReasonCode,
     State,
+    ValidatorVote,
 )
 from ledger.pseudonyms import pseudonym
 from ledger.schemas import utc_timestamp
@@ -413,48 +414,78 @@ def case_decide(
                 )
             if target == State.RESUBMISSION_REQUESTED:
                 raise InvalidInput("An appeal is approved or rejected.", field="decision")
-        user = User.objects.select_for_update().get(pk=case.user_id)
-        now = timezone.now()
-        case.decided_by = moderator
-        case.decided_at = now
-        case.reason_codes = sorted(set(reason_codes))
-        case.decision_note = note
-        case.resubmission_reasons = (
-            resubmission_reasons if target == State.RESUBMISSION_REQUESTED else ""
-        )
-        case.claimed_by = None
-        case.claim_expires_at = None
-        _move(
+        _record_outcome(
             case,
-            to=target,
-            action="decide",
-            actor=moderator,
-            reason=",".join(case.reason_codes),
-            fields=[
-                "decided_by",
-                "decided_at",
-                "reason_codes",
-                "decision_note",
-                "resubmission_reasons",
-                "claimed_by",
-                "claim_expires_at",
-            ],
+            target=target,
+            decided_by=moderator,
+            reason_codes=reason_codes,
+            note=note,
+            resubmission_reasons=resubmission_reasons,
         )
-        if target == State.APPROVED and not user.is_verified:
-            user_set_verified(user=user)
-        elif target != State.APPROVED and user.is_verified:
-            user_clear_verified(user=user)
-        record(
-            "kyc.decision",
-            {
-                "case": pseudonym("kyc.case", case.public_id),
-                "outcome": str(target),
-                "reason_codes": case.reason_codes,
-                "decided_at": utc_timestamp(now),
-            },
-        )
-        _tell_pioneer(user, case)
     return case
+
+
+def _record_outcome(
+    case: Case,
+    *,
+    target: str,
+    decided_by: User | None,
+    reason_codes: list[str],
+    note: str = "",
+    resubmission_reasons: str = "",
+) -> None:
+    """The shared tail of every decision (a moderator's, or the validators' agreement):
+    the case row, the verified flag, the ledger leaf, the validators' agreement and the
+    pioneer's notice. Runs inside the caller's transaction with the case locked."""
+    user = User.objects.select_for_update().get(pk=case.user_id)
+    now = timezone.now()
+    case.decided_by = decided_by
+    case.decided_at = now
+    case.reason_codes = sorted(set(reason_codes))
+    case.decision_note = note
+    case.resubmission_reasons = (
+        resubmission_reasons if target == State.RESUBMISSION_REQUESTED else ""
+    )
+    case.claimed_by = None
+    case.claim_expires_at = None
+    _move(
+        case,
+        to=target,
+        action="decide",
+        actor=decided_by,
+        reason=",".join(case.reason_codes),
+        fields=[
+            "decided_by",
+            "decided_at",
+            "reason_codes",
+            "decision_note",
+            "resubmission_reasons",
+            "claimed_by",
+            "claim_expires_at",
+        ],
+    )
+    if target == State.APPROVED and not user.is_verified:
+        user_set_verified(user=user)
+    elif target != State.APPROVED and user.is_verified:
+        user_clear_verified(user=user)
+    if target in {State.APPROVED, State.REJECTED}:
+        # Kept for reputation: did each validator see what the final decision saw?
+        ValidatorVote.objects.filter(case=case, answer=(target == State.APPROVED)).update(
+            agreed_with_decision=True
+        )
+        ValidatorVote.objects.filter(case=case, answer=(target != State.APPROVED)).update(
+            agreed_with_decision=False
+        )
+    record(
+        "kyc.decision",
+        {
+            "case": pseudonym("kyc.case", case.public_id),
+            "outcome": str(target),
+            "reason_codes": case.reason_codes,
+            "decided_at": utc_timestamp(now),
+        },
+    )
+    _tell_pioneer(user, case)
 
 
 def _tell_pioneer(user: User, case: Case) -> None:

@@ -9,9 +9,9 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from kyc import selectors, services
+from kyc import selectors, services, validation
 from kyc.forms import AppealForm, CaseForm, DecisionForm
-from kyc.models import Case, State
+from kyc.models import Case, Document, State
 from kyc.serializers import QueueQuerySerializer
 from pioneer_platform.errors import DomainError
 from pioneer_platform.types import AuthenticatedHttpRequest
@@ -182,3 +182,24 @@ def review_case(request: AuthenticatedHttpRequest, public_id: str) -> HttpRespon
         "claimed_by_me": case.claimed_by_id == request.user.pk,
     }
     return render(request, "kyc/review_case.html", context, status=http_status)
+
+
+@login_required
+@require_GET
+def check_image(request: AuthenticatedHttpRequest, check_id: str, kind: str) -> HttpResponse:
+    """An image a validator's question needs, watermarked with their pseudonym; logged."""
+    try:
+        check = validation.check_for(validator=request.user, check_id=check_id)
+        if kind not in validation.check_images(check):
+            raise Http404
+        document = Document.objects.select_related("case").get(
+            case=check.case, kind=kind, purged_at__isnull=True
+        )
+        content = validation.watermark(
+            services.document_read(document=document, viewer=request.user), viewer=request.user
+        )
+    except DomainError as error:
+        raise Http404(error.message) from None
+    response = HttpResponse(content, content_type="image/png")
+    response["Cache-Control"] = "no-store"
+    return response
