@@ -45,6 +45,11 @@ def _require_validator(user: User) -> None:
 def next_check(*, validator: User) -> Check | None:
     _require_validator(validator)
     needed = conf.validator_votes()
+    # People whose case this validator voted on before and that then went to a moderator
+    # (a "no", a risk flag): the validator may be biased about them, so never again.
+    conflicted = ValidatorVote.objects.filter(
+        validator=validator, case__events__to_state=State.ESCALATED
+    ).values("case__user_id")
     for question in Question.values:
         already = ValidatorVote.objects.filter(validator=validator, question=question).values(
             "case_id"
@@ -53,6 +58,7 @@ def next_check(*, validator: User) -> Check | None:
             Case.objects.filter(state=State.IN_REVIEW, risk_flags=[])
             .exclude(user=validator)
             .exclude(pk__in=already)
+            .exclude(user_id__in=conflicted)
             .annotate(votes_so_far=Count("votes", filter=Q(votes__question=question)))
             .filter(votes_so_far__lt=needed)
             .order_by("submitted_at", "pk")

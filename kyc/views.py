@@ -203,3 +203,29 @@ def check_image(request: AuthenticatedHttpRequest, check_id: str, kind: str) -> 
     response = HttpResponse(content, content_type="image/png")
     response["Cache-Control"] = "no-store"
     return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def validator_checks(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """One redacted question at a time for validators; answering loads the next at once."""
+    if not (request.user.has_perm("accounts.vote_kyc_checks") and request.user.is_verified):
+        raise PermissionDenied
+    if request.method == "POST":
+        answer = request.POST.get("answer")
+        try:
+            if answer not in {"yes", "no"}:
+                raise DomainError("Answer yes or no.")
+            validation.check_vote(
+                validator=request.user,
+                check_id=request.POST.get("check", ""),
+                answer=answer == "yes",
+            )
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, "Thanks, your answer counts.")
+        return redirect("kyc-validator-checks")
+    check = validation.next_check(validator=request.user)
+    images = validation.check_images(check) if check else []
+    return render(request, "kyc/validator_check.html", {"check": check, "images": images})

@@ -1,4 +1,5 @@
-"""A pioneer submits identity documents, a moderator approves, the pioneer is verified."""
+"""A pioneer submits identity documents, validators vote, a moderator approves, the pioneer
+is verified."""
 
 from __future__ import annotations
 
@@ -36,6 +37,7 @@ def test_submit_review_approve_verified(
     eager_celery: None,
 ) -> None:
     settings.MEDIA_ROOT = tmp_path
+    settings.KYC_VALIDATOR_VOTES = 2
     pioneer = user_factory()
     moderator = user_factory(roles=[Role.MODERATOR])
     front, selfie = tmp_path / "front.jpg", tmp_path / "selfie.jpg"
@@ -66,9 +68,21 @@ def test_submit_review_approve_verified(
     expect(page.get_by_test_id("kyc-state")).to_have_text("In review")
     journey.shot("pioneer-waiting")
 
+    # Two validators answer the redacted questions; one has doubts, so a moderator decides.
+    for answer in ("Yes", "No"):
+        validator = user_factory(roles=[Role.PIONEER, Role.VALIDATOR], verified=True)
+        sign_in(journey, validator.email)
+        page.get_by_role("link", name="Validate").click()
+        expect(page.get_by_test_id("validator-check")).to_be_visible()
+        expect(page.get_by_test_id("validator-check")).not_to_contain_text("AK1234567")
+        journey.shot(f"validator-{answer.lower()}")
+        page.get_by_role("button", name=answer, exact=True).click()
+        expect(page.get_by_text("Thanks, your answer counts.")).to_be_visible()
+
     sign_in(journey, moderator.email)
     page.get_by_role("link", name="Review").click()
     expect(page.get_by_test_id("sla-waiting")).to_have_text("1")
+    expect(page.get_by_text("Escalated to a moderator")).to_be_visible()
     journey.shot("moderator-queue")
     page.get_by_role("link", name="Open").click()
     page.get_by_role("button", name="Claim this case").click()

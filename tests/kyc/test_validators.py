@@ -135,3 +135,20 @@ def test_voting_twice_or_on_a_bad_id_is_refused(validators: Any, case_id: str) -
     )
     assert bad.status_code == 400
     assert "answer" in bad.json()["errors"]
+
+
+def test_a_validator_is_not_shown_a_person_after_a_conflict(
+    validators: Any, case_id: str, user_factory: Any
+) -> None:
+    from kyc.models import CaseEvent
+
+    client, _ = validators[0]
+    check = client.get("/api/v1/kyc/checks/next/").json()
+    client.post(f"/api/v1/kyc/checks/{check['id']}/vote/", {"answer": False}, format="json")
+    case = Case.objects.get(public_id=case_id)
+    assert CaseEvent.objects.filter(case=case, to_state=State.ESCALATED).exists()
+    # The moderator sends the case back for resubmission and it returns to review.
+    Case.objects.filter(pk=case.pk).update(state=State.IN_REVIEW, risk_flags=[])
+    assert client.get("/api/v1/kyc/checks/next/").status_code == 204
+    other, _ = validators[1]
+    assert other.get("/api/v1/kyc/checks/next/").status_code == 200
