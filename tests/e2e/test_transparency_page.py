@@ -14,7 +14,9 @@ from tests.ledger.test_log import decision_payload, export_payload
 pytestmark = pytest.mark.e2e
 
 
-def test_lookup_shows_entry_verified_in_the_browser(journey: Journey, transactional_db: None) -> None:
+def test_lookup_shows_entry_verified_in_the_browser(
+    journey: Journey, transactional_db: None
+) -> None:
     services.record_many([("dataset.export", export_payload(n)) for n in range(6)])
     services.record("kyc.decision", decision_payload())
     services.tree_head_publish()
