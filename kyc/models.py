@@ -89,7 +89,15 @@ class Case(models.Model):
                 name="kyc_one_open_case_per_user",
             )
         ]
-        indexes = [models.Index(fields=["state", "submitted_at"])]
+        indexes = [
+            models.Index(fields=["state", "submitted_at"]),
+            # The moderator queue: waiting cases, oldest first, without sorting the table.
+            models.Index(
+                fields=["submitted_at", "id"],
+                condition=Q(state__in=["in_review", "escalated", "appealed"]),
+                name="kyc_queue_order",
+            ),
+        ]
         permissions = [("view_kyc_documents", "Can view KYC document images")]
 
     def __str__(self) -> str:
