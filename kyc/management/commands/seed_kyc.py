@@ -1,4 +1,6 @@
-"""Demo KYC data: applicant@example.com with a submitted case for the moderator to review.
+"""Demo KYC data: approved cases for the demo accounts that are verified (decided by the
+demo moderator, so the transparency log holds real decisions), and applicant@example.com
+with a submitted case for the moderator to review.
 
 Idempotent. Goes through the services, so the case has real encrypted documents, check
 results and audit events.
@@ -69,12 +71,58 @@ def _mrz(surname: str, given: str, number: str, birth: datetime.date, expiry: da
     return f"{line1}\n{line2}{check_digit(fields)}"
 
 
+VERIFIED = (
+    ("verified@example.com", "Verified", "Vera"),
+    ("validator@example.com", "Validator", "Val"),
+)
+
+
+def _submitted_case(user: User, surname: str, given: str, number: str) -> Case:
+    today = timezone.now().date()
+    birth, expiry = datetime.date(1994, 3, 9), today.replace(year=today.year + 6)
+    case = services.case_create(
+        user=user,
+        document_type="passport",
+        surname=surname,
+        given_names=given,
+        birth_date=birth,
+        nationality="KEN",
+        issuing_state="KEN",
+        document_number=number,
+        expiry_date=expiry,
+        mrz=_mrz(surname, given, number, birth, expiry),
+    )
+    services.document_upload(
+        case_id=case.pk, user=user, kind="id_front", upload=_photo("passport", (900, 620))
+    )
+    services.document_upload(
+        case_id=case.pk, user=user, kind="selfie", upload=_photo("selfie", (600, 800))
+    )
+    return services.case_submit(case_id=case.pk, user=user)
+
+
 class Command(BaseCommand):
     help = "Create the demo applicant and their KYC case waiting for review (idempotent)."
 
     def handle(self, *args: Any, **options: Any) -> None:
         if settings.PRODUCTION:
             raise CommandError("seed_kyc creates demo accounts; not in production.")
+        moderator = User.objects.filter(email="moderator@example.com").first()
+        for number, (email, surname, given) in enumerate(VERIFIED, start=1):
+            person = User.objects.filter(email=email).first()
+            if person is None or moderator is None or person.is_verified:
+                continue
+            case = _submitted_case(person, surname, given, f"DEMOV{number:04d}")
+            # The checks run here, not on a worker, so the case is reviewable at once.
+            services.case_run_checks(case_id=case.pk)
+            services.case_claim(case_id=case.pk, moderator=moderator)
+            services.case_decide(
+                case_id=case.pk,
+                moderator=moderator,
+                decision="approve",
+                reason_codes=["documents_ok"],
+            )
+            self.stdout.write(f"  {email:<24} verified through an approved KYC case")
         user, created = User.objects.get_or_create(email=APPLICANT)
         if created:
             user.set_password(DEMO_PASSWORD)
