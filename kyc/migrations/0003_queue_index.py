@@ -5,15 +5,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('kyc', '0002_validatorvote'),
+        ("kyc", "0002_validatorvote"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(condition=models.Q(('state__in', ['in_review', 'escalated', 'appealed'])), fields=['submitted_at', 'id'], name='kyc_queue_order'),
+            model_name="case",
+            index=models.Index(
+                condition=models.Q(("state__in", ["in_review", "escalated", "appealed"])),
+                fields=["submitted_at", "id"],
+                name="kyc_queue_order",
+            ),
         ),
     ]
