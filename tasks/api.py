@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
-from pioneer_platform.api import CursorPagination, PayloadTooLarge
+from pioneer_platform.api import CursorPagination, LimitedJSONParser, PayloadTooLarge
 from pioneer_platform.errors import InvalidInput, NotFound
 from tasks import conf, results, selectors, services
 from tasks.models import Credit
@@ -240,16 +240,23 @@ class PlainNegotiation(DefaultContentNegotiation):
 
 
 class ExportView(APIView):
+    """POST: build the export, record its SHA-256 in the ledger, stream it back. A POST,
+    not a GET, because it writes: a link or an image on another site must not be able to
+    add entries to the public log in a requester's name (CSRF applies to POST)."""
+
     content_negotiation_class = PlainNegotiation
+    # The results page posts a plain form (its CSRF token); the body carries nothing else.
+    parser_classes = (LimitedJSONParser, parsers.FormParser)
 
     @extend_schema(
         parameters=[
             OpenApiParameter("format", str, enum=["jsonl", "csv"]),
             OpenApiParameter("method", str, enum=list(results.METHODS)),
         ],
+        request=None,
         responses={(200, "application/x-ndjson"): bytes},
     )
-    def get(self, request: Request, public_id: str) -> FileResponse:
+    def post(self, request: Request, public_id: str) -> FileResponse:
         user = _user(request)
         project = selectors.project_for_owner(user=user, public_id=public_id)
         fmt = request.query_params.get("format", "jsonl")

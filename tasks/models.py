@@ -100,7 +100,8 @@ class AssignmentStatus(models.TextChoices):
 
 class Assignment(models.Model):
     """One pioneer's one turn at one item. At most one per (item, pioneer), ever: an item
-    someone answered, skipped or let expire is never handed to them again."""
+    someone answered, skipped or let expire is never handed to them again. At most one
+    reserved per (project, pioneer): a second `next` returns the first."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="assignments")
@@ -119,6 +120,12 @@ class Assignment(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["item", "pioneer"], name="tasks_assignment_once"),
+            # One reservation at a time per pioneer and project, whatever races.
+            models.UniqueConstraint(
+                fields=["project", "pioneer"],
+                name="tasks_assignment_one_live",
+                condition=Q(status="reserved"),
+            ),
         ]
         indexes = [
             models.Index(

@@ -1,9 +1,9 @@
 """Results for a requester: aggregated labels, agreement, gold accuracy, and the export.
 
-Reads only. Aggregation and agreement themselves are the pure modules
-`tasks.aggregation` and `tasks.agreement`; this module feeds them from the database and
-shapes what comes back. Pioneers appear only as keyed pseudonyms
-(`pseudonym("pioneer", public_id)`), never by id or e-mail.
+Reads only, plus a cache of its own results per state of the answers. Aggregation and
+agreement themselves are the pure modules `tasks.aggregation` and `tasks.agreement`; this
+module feeds them from the database and shapes what comes back. Pioneers appear only as
+keyed pseudonyms (`pseudonym("pioneer", public_id)`), never by id or e-mail.
 """
 
 from __future__ import annotations
@@ -11,9 +11,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar, cast
+
+from django.core.cache import cache
+from django.db.models import Count, Max
 
 from tasks.models import Answer, GoldScore, Item, Kind, Project
 
@@ -22,6 +25,10 @@ METHODS = ("majority", "weighted", "dawid_skene")
 # first items in upload order, and the result says so.
 ALPHA_MAX_CELLS = 2_000_000
 EXPORT_BATCH = 2000
+# Results are cached per state of the answers (see `answers_stamp`), so this only bounds
+# how long a stale entry occupies the cache.
+RESULTS_CACHE_SECONDS = 3600
+T = TypeVar("T")
 
 
 def default_method(project: Project) -> str | None:
@@ -56,9 +63,32 @@ def pioneer_weights(*, project: Project) -> dict[int, float]:
     }
 
 
+def answers_stamp(*, project: Project) -> str:
+    """Changes whenever the project's answers do: a new answer raises the last id, an
+    answer removed with an erased account lowers the count. Gold answers are included, as
+    they move the gold accuracy the weighted vote uses."""
+    stamp = Answer.objects.filter(project=project).aggregate(last=Max("pk"), count=Count("pk"))
+    return f"{stamp['last'] or 0}.{stamp['count']}"
+
+
+def _cached(project: Project, name: str, compute: Callable[[], T]) -> T:
+    """`compute()` once per state of the project's answers: a page of results, a filter
+    or an export reuse it instead of reading and aggregating every answer again."""
+    key = f"tasks:results:{project.public_id}:{name}:{answers_stamp(project=project)}"
+    found = cache.get(key)
+    if found is None:
+        found = compute()
+        cache.set(key, found, timeout=RESULTS_CACHE_SECONDS)
+    return cast(T, found)
+
+
 def aggregate(*, project: Project, method: str | None = None) -> ProjectResults:
     """Aggregated label and confidence per item (item pk -> (label, confidence))."""
     method = method or default_method(project)
+    return _cached(project, f"aggregate:{method}", lambda: _aggregate(project, method))
+
+
+def _aggregate(project: Project, method: str | None) -> ProjectResults:
     triples: list[tuple[int, int, Any]] = []
     counts: dict[int, int] = {}
     for item_id, pioneer_id, value in (
@@ -100,6 +130,10 @@ class Agreement:
 
 def agreement(*, project: Project) -> Agreement:
     """Krippendorff's alpha over non-gold items answered at least twice."""
+    return _cached(project, "agreement", lambda: _agreement(project))
+
+
+def _agreement(project: Project) -> Agreement:
     level = {
         Kind.SINGLE_LABEL: "nominal",
         Kind.PAIRWISE: "nominal",

@@ -102,11 +102,17 @@ def project_for_pioneer(*, user: User, public_id: Any) -> Project:
     return project
 
 
-def check_may_work(*, user: User, project: Project) -> None:
+def check_eligible(*, user: User, project: Project) -> None:
+    """Verified, allowed to work tasks, and at the project's level (everyone is at least
+    level 1, so the reputation lookup is needed only above it)."""
     if not may_work_tasks(user=user):
         raise Forbidden("Verify your identity to work on tasks.")
-    if project.min_level > user_level(user=user):
+    if project.min_level > 1 and project.min_level > user_level(user=user):
         raise Forbidden(f"This project needs reputation level {project.min_level}.")
+
+
+def check_may_work(*, user: User, project: Project) -> None:
+    check_eligible(user=user, project=project)
     if GoldScore.objects.filter(project=project, pioneer=user, paused_at__isnull=False).exists():
         raise Forbidden("You are paused on this project: your gold accuracy is too low.")
 

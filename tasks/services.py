@@ -3,33 +3,37 @@
 Each function is one transaction: guard, lock, change, record. Socket events and Celery
 jobs go out on commit; the export's ledger entry is written inside its transaction.
 
-Lock order, which keeps the hot paths free of deadlocks: the claim takes item rows only
-with SKIP LOCKED (it never waits for a row), and the answer path locks its own assignment
-and then its item. Lazy reclaiming inside a claim also locks with SKIP LOCKED only.
+Lock order, which keeps the hot paths free of deadlocks: an assignment row before an
+item row, and at most one row waited for while holding others. The claim locks the
+pioneer's own reservation, then takes items with SKIP LOCKED; only for the last open
+slots does it wait for one item, holding no item of its own. Answers lock only their
+assignment; a skip, its assignment and then its item. Reclaiming locks with SKIP LOCKED
+only, so it never waits.
 """
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import logging
+import math
 import secrets
 import tempfile
+import time
 from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, NoReturn
 
 import markdown  # type: ignore[import-untyped]
 import nh3
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, F, OuterRef, QuerySet
 from django.utils import timezone
 
 from accounts.services import notify_topic, notify_user
 from pioneer_platform.errors import Conflict, Forbidden, InvalidInput, NotFound
-from tasks import conf, kinds
+from tasks import conf, kinds, statements
 from tasks.models import (
     Answer,
     Assignment,
@@ -43,7 +47,7 @@ from tasks.models import (
     Project,
     State,
 )
-from tasks.selectors import check_may_work, may_publish
+from tasks.selectors import check_eligible, live_assignment, may_publish
 from tasks.uploads import Record, UploadTooLarge, read_json_list, read_jsonl
 
 if TYPE_CHECKING:
@@ -56,7 +60,33 @@ MAX_TIMEOUT = 24 * 3600
 MIN_TIMEOUT = 30
 MAX_INSTRUCTIONS = 20_000
 RECLAIM_ON_CLAIM = 20
-RECLAIM_EVERY = 5  # seconds between lazy reclaims of one project
+
+
+class Every:
+    """`due(key)` is True at most once per `seconds` per key, in this process.
+
+    For work that is idempotent and may safely run once per process (each process keeps
+    its own clock), so the hot path asks no shared store."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._last: dict[Any, float] = {}
+
+    def due(self, key: Any) -> bool:
+        now = time.monotonic()
+        if now - self._last.get(key, -math.inf) < self.seconds:
+            return False
+        self._last[key] = now
+        return True
+
+    def reset(self) -> None:
+        self._last.clear()
+
+
+# Lazy reclaiming inside a claim, per project and process (the periodic sweep does the
+# rest), and the remaining-count events, per project and process.
+RECLAIM = Every(5)
+REMAINING = Every(2)
 
 
 # --- Projects ---------------------------------------------------------------------------
@@ -404,188 +434,294 @@ def _open_items(project: Project, pioneer: User) -> QuerySet[Item]:
     ).filter(~Exists(had))
 
 
-_ITEM_FIELDS = Item._meta.concrete_fields
+def _use_statements() -> bool:
+    """Whether the hot paths may run as one PostgreSQL statement (`tasks.statements`)."""
+    return connection.vendor == "postgresql"
 
 
-@functools.cache
-def _claim_sql() -> str:
-    """`_open_items` as one PostgreSQL statement, written out once per process: building it
-    through the ORM on every claim cost more CPU than the database spent running it."""
-    quote = connection.ops.quote_name
-    item, assignment, project = (
-        quote(model._meta.db_table) for model in (Item, Assignment, Project)
-    )
-    returning = ", ".join(quote(field.column) for field in _ITEM_FIELDS)
-    return (
-        f"UPDATE {item} SET open_slots = open_slots - 1 WHERE id = ("  # noqa: S608 - model names only
-        f"SELECT i.id FROM {item} i JOIN {project} p ON p.id = i.project_id "
-        "WHERE i.project_id = %s AND NOT i.is_gold AND i.open_slots > 0 AND p.state = %s "
-        f"AND NOT EXISTS (SELECT 1 FROM {assignment} a "
-        "WHERE a.item_id = i.id AND a.pioneer_id = %s) "
-        f"ORDER BY i.id LIMIT 1 FOR UPDATE OF i SKIP LOCKED) RETURNING {returning}"
-    )
-
-
-def _take_open_item(project: Project, pioneer: User) -> Item | None:
+def _take_open_item(project: Project, pioneer: User, *, wait: bool = False) -> Item | None:
     """Lock the first open item no other transaction holds and take one of its slots.
+    With SKIP LOCKED, concurrent claimers pass over each other's rows instead of queueing
+    (on SQLite the IMMEDIATE transaction serializes writers, and the clause is ignored);
+    `wait` queues behind a claim in flight instead, for the last open slots."""
+    item = (
+        _open_items(project, pioneer)
+        .order_by("pk")
+        .select_for_update(skip_locked=not wait, of=("self",))
+        .first()
+    )
+    if item is not None:
+        Item.objects.filter(pk=item.pk).update(open_slots=F("open_slots") - 1)
+        item.open_slots -= 1
+    return item
 
-    On PostgreSQL this is one statement, `UPDATE ... WHERE id = (SELECT ... FOR UPDATE
-    SKIP LOCKED LIMIT 1) RETURNING ...`: concurrent claimers skip each other's rows instead
-    of queueing, and no second round trip is needed. Elsewhere (SQLite, where the IMMEDIATE
-    transaction already serializes writers) `_open_items` is read, then updated.
-    """
-    if connection.vendor != "postgresql":
-        item = (
-            _open_items(project, pioneer)
-            .order_by("pk")
-            .select_for_update(skip_locked=True, of=("self",))
-            .first()
-        )
-        if item is not None:
-            Item.objects.filter(pk=item.pk).update(open_slots=F("open_slots") - 1)
-            item.open_slots -= 1
-        return item
-    with connection.cursor() as cursor:
-        cursor.execute(_claim_sql(), [project.pk, State.PUBLISHED, pioneer.pk])
-        row = cursor.fetchone()
+
+def _expire(assignment: Assignment, now: Any) -> None:
+    """End a reservation whose time ran out and give its slot back (caller holds the
+    assignment's row lock)."""
+    Assignment.objects.filter(pk=assignment.pk).update(
+        status=AssignmentStatus.EXPIRED, finished_at=now
+    )
+    if not assignment.item.is_gold:
+        Item.objects.filter(pk=assignment.item_id).update(open_slots=F("open_slots") + 1)
+
+
+def _claim_by_statement(project: Project, pioneer: User, now: Any) -> Claim | None:
+    """The common case in one statement; None when it does not apply (see `_claim`)."""
+    assignment = Assignment(
+        project=project,
+        pioneer=pioneer,
+        created_at=now,
+        expires_at=now + timedelta(seconds=project.reservation_timeout),
+    )
+    row = statements.fetch_one(
+        statements.claim_sql(),
+        {
+            "project": project.pk,
+            "pioneer": pioneer.pk,
+            "state": State.PUBLISHED,
+            "public_id": assignment.public_id,
+            "now": now,
+            "expires_at": assignment.expires_at,
+        },
+    )
     if row is None:
         return None
     values = [
         field.from_db_value(value, None, connection) if hasattr(field, "from_db_value") else value
-        for field, value in zip(_ITEM_FIELDS, row, strict=True)
+        for field, value in zip(statements.ITEM_FIELDS, row[1:], strict=True)
     ]
-    return Item.from_db(connection.alias, [field.attname for field in _ITEM_FIELDS], values)
+    names = [field.attname for field in statements.ITEM_FIELDS]
+    assignment.item = Item.from_db(connection.alias, names, values)
+    assignment.pk = row[0]
+    assignment._state.adding = False
+    assignment._state.db = connection.alias
+    return Claim(assignment, created=True)
+
+
+def _claim(project: Project, pioneer: User, now: Any, *, gold: bool, reclaim: bool) -> Claim | None:
+    """Every case of a claim, on any database: the held reservation (returned while live,
+    expired when its time ran out), the pause, gold, reclaiming, and "nothing left"."""
+    if GoldScore.objects.filter(project=project, pioneer=pioneer, paused_at__isnull=False).exists():
+        raise Forbidden("You are paused on this project: your gold accuracy is too low.")
+    held = (
+        Assignment.objects.select_for_update(of=("self",))
+        .select_related("item")
+        .filter(project=project, pioneer=pioneer, status=AssignmentStatus.RESERVED)
+        .first()
+    )
+    if held is not None:
+        if held.expires_at > now:
+            held.project = project
+            return Claim(held, created=False)
+        _expire(held, now)
+    if reclaim:
+        _reclaim(now=now, project_id=project.pk, limit=RECLAIM_ON_CLAIM)
+    item: Item | None = None
+    if gold:
+        had = Assignment.objects.filter(item=OuterRef("pk"), pioneer=pioneer)
+        gold_item = (
+            Item.objects.filter(project=project, is_gold=True)
+            .filter(~Exists(had))
+            .order_by("?")
+            .first()
+        )
+        if gold_item is not None and _open_items(project, pioneer).exists():
+            item = gold_item
+    if item is None:
+        item = _take_open_item(project, pioneer)
+    if item is None:
+        state = Project.objects.filter(pk=project.pk).values_list("state", flat=True).first()
+        if state != State.PUBLISHED:
+            raise Conflict("This project is not taking answers right now.")
+        # Before saying "nothing left": the last slots may be held by reservations that
+        # just expired, or by claims in flight, whose row locks SKIP LOCKED passed over.
+        _reclaim(now=now, project_id=project.pk, limit=RECLAIM_ON_CLAIM)
+        if _open_items(project, pioneer).exists():
+            item = _take_open_item(project, pioneer, wait=True)
+        if item is None:
+            return None
+    assignment = Assignment.objects.create(
+        project=project,
+        item=item,
+        pioneer=pioneer,
+        created_at=now,
+        expires_at=now + timedelta(seconds=project.reservation_timeout),
+    )
+    return Claim(assignment, created=True)
 
 
 def item_claim_next(*, project: Project, pioneer: User) -> Claim | None:
     """Reserve the next item for `pioneer`, or return their live reservation, or None.
 
-    One short transaction. The open item is taken with `FOR UPDATE SKIP LOCKED` on
-    PostgreSQL (see `_take_open_item`); its `open_slots` counts live reservations, so
-    overlap holds. The unique (item, pioneer) constraint is the last line against handing
-    an item out twice. On SQLite the IMMEDIATE transaction serializes writers, which is
-    correct, just not concurrent. Expired reservations are reclaimed here at most every few
-    seconds per project, and always before answering "nothing left". Gold items come at
-    the project's rate, but only while real work remains, and look the same as any item.
+    One short transaction. The open item is taken with `FOR UPDATE SKIP LOCKED`; its
+    `open_slots` counts live reservations, so overlap holds. On PostgreSQL the common case
+    (no reservation held, no gold drawn, no reclaim due) is one statement; anything else,
+    and every claim on SQLite, takes `_claim`, which is correct everywhere (on SQLite the
+    IMMEDIATE transaction serializes writers: correct, just not concurrent).
+
+    A pioneer holds at most one reservation per project (a partial unique index): when two
+    of their calls race, the loser's transaction rolls back and it hands out the winner's
+    reservation. The unique (item, pioneer) constraint is the last line against handing an
+    item out twice. Expired reservations are reclaimed by the periodic sweep, by each
+    process every few seconds per project on a claim, and before saying "nothing left".
+    Gold items come at the project's rate, but only while real work remains, and look the
+    same as any item.
     """
-    check_may_work(user=pioneer, project=project)
+    check_eligible(user=pioneer, project=project)  # the pause is checked by the claim
     now = timezone.now()
-    with transaction.atomic():
-        live = (
-            Assignment.objects.select_related("item", "project")
-            .filter(
-                project=project,
-                pioneer=pioneer,
-                status=AssignmentStatus.RESERVED,
-                expires_at__gt=now,
-            )
-            .first()
-        )
-        if live is not None:
-            return Claim(live, created=False)
-        if cache.add(f"tasks:reclaim:{project.pk}", 1, timeout=RECLAIM_EVERY):
-            _reclaim(now=now, project_id=project.pk, limit=RECLAIM_ON_CLAIM)
-        item: Item | None = None
-        if _wants_gold(project.gold_rate):
-            had = Assignment.objects.filter(item=OuterRef("pk"), pioneer=pioneer)
-            gold = (
-                Item.objects.filter(project=project, is_gold=True)
-                .filter(~Exists(had))
-                .order_by("?")
-                .first()
-            )
-            if gold is not None and _open_items(project, pioneer).exists():
-                item = gold
-        if item is None:
-            item = _take_open_item(project, pioneer)
-        if item is None:
-            state = Project.objects.filter(pk=project.pk).values_list("state", flat=True).first()
-            if state != State.PUBLISHED:
-                raise Conflict("This project is not taking answers right now.")
-            # The last open slots may be held by reservations that just expired.
-            if _reclaim(now=now, project_id=project.pk, limit=RECLAIM_ON_CLAIM):
-                item = _take_open_item(project, pioneer)
-            if item is None:
-                return None
-        assignment = Assignment.objects.create(
-            project=project,
-            item=item,
-            pioneer=pioneer,
-            created_at=now,
-            expires_at=now + timedelta(seconds=project.reservation_timeout),
-        )
-        assignment.project = project
+    gold = _wants_gold(project.gold_rate)
+    reclaim = RECLAIM.due(project.public_id)
+    try:
+        claim = None
+        if _use_statements() and not gold and not reclaim:
+            claim = _claim_by_statement(project, pioneer, now)
+        if claim is None:
+            with transaction.atomic():
+                claim = _claim(project, pioneer, now, gold=gold, reclaim=reclaim)
+    except IntegrityError:
+        held = live_assignment(user=pioneer, project=project)
+        if held is None:
+            raise
+        return Claim(held, created=False)
+    if claim is not None and claim.created:
         _schedule_remaining(project)
-    return Claim(assignment, created=True)
+    return claim
 
 
-def _locked_assignment(assignment: Assignment, pioneer: User) -> Assignment:
-    locked = (
-        Assignment.objects.select_for_update(of=("self",))
-        .select_related("item", "project")
-        .get(pk=assignment.pk)
-    )
-    if locked.pioneer_id != pioneer.pk:
+def _refuse(assignment: Assignment, pioneer: User, now: Any) -> NoReturn:
+    """Say why an assignment could not take an answer or a skip."""
+    current = Assignment.objects.filter(pk=assignment.pk, pioneer=pioneer).first()
+    if current is None:
         # Someone else's assignment does not exist as far as this person can tell.
         raise NotFound("No such assignment.")
-    if locked.status == AssignmentStatus.SUBMITTED:
+    if current.status == AssignmentStatus.SUBMITTED:
         raise Conflict("This item is already answered.")
-    if locked.status == AssignmentStatus.SKIPPED:
+    if current.status == AssignmentStatus.SKIPPED:
         raise Conflict("This item was skipped.")
-    if locked.status == AssignmentStatus.EXPIRED or locked.expires_at <= timezone.now():
+    if current.status == AssignmentStatus.EXPIRED or current.expires_at <= now:
         raise Conflict("The reservation expired; ask for the next item.")
-    return locked
+    raise Forbidden("You are paused on this project: your gold accuracy is too low.")
+
+
+def _finish(assignment: Assignment, pioneer: User, status: str, now: Any) -> None:
+    """Move a live reservation of `pioneer` to `status`, or refuse with the reason. The
+    conditional UPDATE is the check and the row lock at once: of two racing answers, the
+    second finds the row no longer reserved."""
+    paused = GoldScore.objects.filter(
+        project_id=assignment.project_id, pioneer=pioneer, paused_at__isnull=False
+    )
+    done = (
+        Assignment.objects.filter(
+            pk=assignment.pk,
+            pioneer=pioneer,
+            status=AssignmentStatus.RESERVED,
+            expires_at__gt=now,
+        )
+        .filter(~Exists(paused))
+        .update(status=status, finished_at=now)
+    )
+    if not done:
+        _refuse(assignment, pioneer, now)
+    assignment.status = status
+    assignment.finished_at = now
+
+
+def _score_gold(
+    project: Project, pioneer: User, item: Item, value: Any, now: Any
+) -> tuple[GoldScore, bool]:
+    """Score a gold answer under the score's row lock; pause the pioneer below the bar."""
+    score, _ = GoldScore.objects.select_for_update().get_or_create(project=project, pioneer=pioneer)
+    correct = kinds.matches_gold(project_spec(project), value, item.gold_answer)
+    score.seen += 1
+    score.correct += int(correct)
+    fields = ["seen", "correct"]
+    if (
+        score.seen >= project.gold_min_answers
+        and score.correct / score.seen < project.gold_min_accuracy
+    ):
+        score.paused_at = now
+        fields.append("paused_at")
+    score.save(update_fields=fields)
+    return score, correct
+
+
+def _answer_by_statement(assignment: Assignment, pioneer: User, value: Any, now: Any) -> Answer:
+    """A plain item's answer in one statement (see `tasks.statements.answer_sql`)."""
+    project = assignment.project
+    row = statements.fetch_one(
+        statements.answer_sql(),
+        {
+            "assignment": assignment.pk,
+            "pioneer": pioneer.pk,
+            "project": project.pk,
+            "item": assignment.item_id,
+            "value": Answer._meta.get_field("value").get_db_prep_save(value, connection),
+            "now": now,
+            "points": project.reward,
+        },
+    )
+    if row is None:
+        _refuse(assignment, pioneer, now)
+    assignment.status = AssignmentStatus.SUBMITTED
+    assignment.finished_at = now
+    answer = Answer(
+        pk=row[0],
+        assignment=assignment,
+        project=project,
+        item=assignment.item,
+        pioneer=pioneer,
+        value=value,
+        is_gold=False,
+        gold_correct=None,
+        gold_accuracy=row[1],
+        created_at=now,
+    )
+    answer._state.adding = False
+    answer._state.db = connection.alias
+    return answer
 
 
 def assignment_answer(*, assignment: Assignment, pioneer: User, value: Any) -> Answer:
-    """Accept an answer: validate it against the kind, score gold at once, credit points."""
+    """Accept an answer: validate it against the kind, score gold at once, credit points.
+
+    `assignment` is the caller's copy (from a selector or a claim); what matters about it
+    is checked again in the database. On PostgreSQL a plain item's answer is one statement;
+    gold answers, and every answer on SQLite, take the ORM path below.
+    """
     project = assignment.project
+    item = assignment.item
     try:
         cleaned = kinds.clean_answer(project_spec(project), value)
     except kinds.AnswerError as error:
         raise InvalidInput(str(error), field="value") from error
     now = timezone.now()
+    if _use_statements() and not item.is_gold:
+        return _answer_by_statement(assignment, pioneer, cleaned, now)
     with transaction.atomic():
-        locked = _locked_assignment(assignment, pioneer)
-        project = locked.project
-        item = locked.item
-        score, _ = GoldScore.objects.select_for_update().get_or_create(
-            project=project, pioneer=pioneer
-        )
-        if score.paused_at is not None:
-            raise Forbidden("You are paused on this project: your gold accuracy is too low.")
+        _finish(assignment, pioneer, AssignmentStatus.SUBMITTED, now)
         correct: bool | None = None
         if item.is_gold:
-            correct = kinds.matches_gold(project_spec(project), cleaned, item.gold_answer)
-            score.seen += 1
-            score.correct += int(correct)
-            fields = ["seen", "correct"]
-            if (
-                score.seen >= project.gold_min_answers
-                and score.correct / score.seen < project.gold_min_accuracy
-            ):
-                score.paused_at = now
-                fields.append("paused_at")
-            score.save(update_fields=fields)
+            score: GoldScore | None
+            score, correct = _score_gold(project, pioneer, item, cleaned, now)
+        else:
+            score = GoldScore.objects.filter(project=project, pioneer=pioneer).first()
         answer = Answer.objects.create(
-            assignment=locked,
+            assignment=assignment,
             project=project,
             item=item,
             pioneer=pioneer,
             value=cleaned,
             is_gold=item.is_gold,
             gold_correct=correct,
-            gold_accuracy=score.accuracy,
+            gold_accuracy=score.accuracy if score else None,
             created_at=now,
         )
-        locked.status = AssignmentStatus.SUBMITTED
-        locked.finished_at = now
-        locked.save(update_fields=["status", "finished_at"])
         if correct is not False and project.reward:
             Credit.objects.create(
                 pioneer=pioneer, project=project, answer=answer, points=project.reward
             )
-        if score.paused_at == now:
+        if score is not None and score.paused_at == now:
             _audit(project, None, "pioneer.paused", accuracy=round(score.accuracy or 0, 4))
             notify_user(
                 user=pioneer,
@@ -595,7 +731,6 @@ def assignment_answer(*, assignment: Assignment, pioneer: User, value: Any) -> A
                     "message": f"You are paused on “{project.title}”: gold accuracy too low.",
                 },
             )
-        _schedule_remaining(project)
     return answer
 
 
@@ -603,14 +738,11 @@ def assignment_skip(*, assignment: Assignment, pioneer: User) -> Assignment:
     """Give the item back to the pool; this pioneer will not be offered it again."""
     now = timezone.now()
     with transaction.atomic():
-        locked = _locked_assignment(assignment, pioneer)
-        locked.status = AssignmentStatus.SKIPPED
-        locked.finished_at = now
-        locked.save(update_fields=["status", "finished_at"])
-        if not locked.item.is_gold:
-            Item.objects.filter(pk=locked.item_id).update(open_slots=F("open_slots") + 1)
-        _schedule_remaining(locked.project)
-    return locked
+        _finish(assignment, pioneer, AssignmentStatus.SKIPPED, now)
+        if not assignment.item.is_gold:
+            Item.objects.filter(pk=assignment.item_id).update(open_slots=F("open_slots") + 1)
+    _schedule_remaining(assignment.project)
+    return assignment
 
 
 def reservations_reclaim(*, limit: int | None = None) -> int:
@@ -658,14 +790,19 @@ def reservations_warn(*, now: Any = None) -> int:
 
 
 def _schedule_remaining(project: Project) -> None:
-    """Remaining counts go out at most every two seconds per project: one cache key
-    debounces them, so a busy project does not send an event per claim."""
-    if not cache.add(f"tasks:remaining:{project.pk}", 1, timeout=2):
+    """After a change to a project's open slots: at most once per window per process,
+    schedule a broadcast for the window's end. It reads the counts then, so every later
+    change in the window is in it, and the hot path asks no shared store. With P
+    processes a busy project sends at most P events per window, and the broadcast skips
+    counts it already sent."""
+    if not REMAINING.due(project.public_id):
         return
     from tasks.tasks import broadcast_remaining
 
     project_id = project.pk
-    transaction.on_commit(lambda: broadcast_remaining.apply_async((project_id,), countdown=1))
+    transaction.on_commit(
+        lambda: broadcast_remaining.apply_async((project_id,), countdown=REMAINING.seconds)
+    )
 
 
 def remaining_broadcast(*, project_id: int) -> None:
@@ -674,13 +811,18 @@ def remaining_broadcast(*, project_id: int) -> None:
     project = with_remaining(Project.objects.filter(pk=project_id)).first()
     if project is None:
         return
+    counts = [project.remaining_items, project.remaining_answers]  # type: ignore[attr-defined]
+    sent_key = f"tasks:remaining-sent:{project.public_id}"
+    if cache.get(sent_key) == counts:
+        return
+    cache.set(sent_key, counts, timeout=3600)
     notify_topic(
         topic=f"project:{project.public_id}",
         event={
             "type": "project.remaining",
             "project": str(project.public_id),
-            "remaining_items": project.remaining_items,  # type: ignore[attr-defined]
-            "remaining_answers": project.remaining_answers,  # type: ignore[attr-defined]
+            "remaining_items": counts[0],
+            "remaining_answers": counts[1],
         },
     )
 

@@ -27,6 +27,13 @@ def _eager_celery() -> Iterator[None]:
     app.conf.task_always_eager = old
 
 
+@pytest.fixture(autouse=True)
+def _fresh_windows() -> None:
+    # Per-process throttles must not carry one test's timing into the next.
+    services.RECLAIM.reset()
+    services.REMAINING.reset()
+
+
 @pytest.fixture
 def requester(user_factory: Any) -> User:
     return user_factory(roles=[Role.REQUESTER])

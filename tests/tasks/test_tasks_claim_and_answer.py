@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from pioneer_platform.errors import Conflict
 from tasks import selectors, services
 from tasks.models import (
     Answer,
@@ -21,6 +22,19 @@ from tasks.models import (
 )
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True, params=["statement", "orm"])
+def feed_path(request: Any, monkeypatch: Any) -> str:
+    """Every test here runs on both of the feed's paths: the one-statement PostgreSQL path
+    and the ORM path (SQLite's, and PostgreSQL's for everything uncommon)."""
+    from django.db import connection
+
+    if request.param == "statement" and connection.vendor != "postgresql":
+        pytest.skip("the one-statement path is PostgreSQL's")
+    if request.param == "orm":
+        monkeypatch.setattr(services, "_use_statements", lambda: False)
+    return str(request.param)
 
 
 def client_for(user: Any) -> APIClient:
@@ -104,6 +118,45 @@ def test_expired_reservations_are_reclaimed_lazily(make_project: Any, pioneers: 
     assert got.item_id == assignment.item_id
     assignment.refresh_from_db()
     assert assignment.status == AssignmentStatus.EXPIRED
+
+
+def test_a_pioneer_whose_reservation_ran_out_gets_a_new_item_at_once(
+    make_project: Any, pioneer: Any
+) -> None:
+    project = make_project(items=2, overlap=1)
+    first = claim(project, pioneer)
+    assert first is not None
+    Assignment.objects.filter(pk=first.pk).update(expires_at=timezone.now())
+    second = claim(project, pioneer)
+    assert second is not None
+    assert second.pk != first.pk
+    first.refresh_from_db()
+    assert first.status == AssignmentStatus.EXPIRED
+    # Its slot went back to the pool, and the new reservation took the other item's.
+    assert Item.objects.get(pk=first.item_id).open_slots == 1
+    assert Item.objects.get(pk=second.item_id).open_slots == 0
+    with pytest.raises(Conflict):
+        answer(first, pioneer)
+    answer(second, pioneer)
+
+
+def test_the_answer_keeps_the_gold_accuracy_of_its_moment(make_project: Any, pioneer: Any) -> None:
+    project = make_project(items=2, overlap=1)
+    first = claim(project, pioneer)
+    assert first is not None
+    assert answer(first, pioneer).gold_accuracy is None  # no gold answered yet
+    GoldScore.objects.create(project=project, pioneer=pioneer, seen=4, correct=3)
+    second = claim(project, pioneer)
+    assert second is not None
+    given = answer(second, pioneer)
+    assert given.gold_accuracy == pytest.approx(0.75)
+    stored = Answer.objects.get(pk=given.pk)
+    assert (stored.gold_accuracy, stored.value, stored.created_at) == (
+        pytest.approx(0.75),
+        given.value,
+        given.created_at,
+    )
+    assert Credit.objects.get(answer=stored).points == project.reward
 
 
 def test_expired_reservations_are_reclaimed_by_the_sweep(make_project: Any, pioneer: Any) -> None:

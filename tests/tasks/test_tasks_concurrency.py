@@ -57,6 +57,21 @@ def test_32_threads_one_item_overlap_one_exactly_one_gets_it(
     assert Item.objects.get(project=project).open_slots == 0
 
 
+def test_one_pioneer_racing_themselves_gets_one_reservation(
+    postgres: None, make_project: Any, pioneer: Any
+) -> None:
+    project = make_project(items=10, overlap=1)
+    results, errors = race(
+        [pioneer] * 8, lambda person: services.item_claim_next(project=project, pioneer=person)
+    )
+    assert errors == []
+    assert len({claim.assignment.pk for claim in results}) == 1
+    assert Assignment.objects.filter(pioneer=pioneer).count() == 1
+    assert [claim.created for claim in results].count(True) == 1
+    # The losers' slots were given back: nine items are still open.
+    assert Item.objects.filter(project=project, open_slots=1).count() == 9
+
+
 def test_32_threads_many_items_overlap_three_no_violations(
     postgres: None, make_project: Any, pioneers: Any
 ) -> None:

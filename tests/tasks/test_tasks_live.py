@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 from asgiref.sync import sync_to_async
-from django.core.cache import cache
 from django.db import connections
 from django.utils import timezone
 
@@ -68,9 +67,7 @@ async def _publish_and_claim(make_project: Any, user_factory: Any) -> None:
         topic = f"project:{project.public_id}"
         await socket.send_json_to({"type": "subscribe", "topic": topic})
         assert await socket.receive_json_from(timeout=5) == {"type": "subscribed", "topic": topic}
-        # The upload's debounce key; not cache.clear(), which on Redis would flush the
-        # channel layer's groups too.
-        await sync_to_async(cache.delete)(f"tasks:remaining:{project.pk}")
+        services.REMAINING.reset()  # the upload's window
         await sync_to_async(services.item_claim_next)(project=project, pioneer=pioneer)
         event = await socket.receive_json_from(timeout=5)
         assert event == {
@@ -133,10 +130,27 @@ def test_remaining_counts_are_debounced(
     sent: list[dict[str, Any]] = []
     monkeypatch.setattr(services, "notify_topic", lambda *, topic, event: sent.append(event))
     project = make_project(items=5, overlap=1)
-    cache.delete(f"tasks:remaining:{project.pk}")
+    services.REMAINING.reset()  # the upload's window
     people = pioneers(4)
     with django_capture_on_commit_callbacks(execute=True):
         for person in people:
             services.item_claim_next(project=project, pioneer=person)
     remaining = [event for event in sent if event["type"] == "project.remaining"]
     assert len(remaining) == 1  # four claims within two seconds: one event
+    # Read at the window's end, so it holds the fourth claim too.
+    assert (remaining[0]["remaining_items"], remaining[0]["remaining_answers"]) == (1, 1)
+
+
+@pytest.mark.django_db
+def test_a_broadcast_of_unchanged_counts_sends_nothing(
+    make_project: Any, pioneer: Any, monkeypatch: Any
+) -> None:
+    sent: list[dict[str, Any]] = []
+    project = make_project(items=3, overlap=1)
+    monkeypatch.setattr(services, "notify_topic", lambda *, topic, event: sent.append(event))
+    services.remaining_broadcast(project_id=project.pk)
+    services.remaining_broadcast(project_id=project.pk)
+    assert len(sent) == 1
+    services.item_claim_next(project=project, pioneer=pioneer)
+    services.remaining_broadcast(project_id=project.pk)
+    assert [event["remaining_items"] for event in sent] == [3, 2]

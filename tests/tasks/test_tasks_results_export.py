@@ -97,6 +97,36 @@ def test_results_filter_by_label(answered: tuple[Any, list[Any]], requester: Any
     assert [row["ref"] for row in response.json()["results"]] == ["r1"]
 
 
+def test_aggregates_are_computed_once_per_state_of_the_answers(
+    answered: tuple[Any, list[Any]], monkeypatch: Any, pioneers: Any
+) -> None:
+    from tasks import aggregation, results
+
+    project, _ = answered
+    runs: list[int] = []
+    real = aggregation.majority_vote
+
+    def counted(answers: Any) -> Any:
+        runs.append(1)
+        return real(answers)
+
+    monkeypatch.setattr(aggregation, "majority_vote", counted)
+    first = results.aggregate(project=project)
+    again = results.aggregate(project=project)
+    assert len(runs) == 1  # a second page, filter or export reuses the first computation
+    assert again.labels == first.labels
+
+    # A new answer is a new state: computed again, and the new answer counts.
+    services.project_update(project=project, actor=project.owner, overlap=4)
+    newcomer = pioneers(1)[0]
+    claim = services.item_claim_next(project=project, pioneer=newcomer)
+    assert claim is not None
+    services.assignment_answer(assignment=claim.assignment, pioneer=newcomer, value="bird")
+    fresh = results.aggregate(project=project)
+    assert len(runs) == 2
+    assert sum(fresh.answer_counts.values()) == sum(first.answer_counts.values()) + 1
+
+
 @pytest.mark.parametrize("count", [1, 20])
 def test_results_query_count_does_not_grow(
     count: int,
@@ -120,7 +150,7 @@ def test_export_is_streamed_and_its_hash_is_in_the_ledger(
     answered: tuple[Any, list[Any]], requester: Any, fmt: str
 ) -> None:
     project, people = answered
-    response = client_for(requester).get(
+    response = client_for(requester).post(
         f"/api/v1/projects/{project.public_id}/export/?format={fmt}"
     )
     assert response.status_code == 200
@@ -177,7 +207,7 @@ def test_bad_export_requests_are_400_and_record_nothing(
     make_project: Any, requester: Any, query: str, field: str
 ) -> None:
     project = make_project(items=1)
-    response = client_for(requester).get(f"/api/v1/projects/{project.public_id}/export/?{query}")
+    response = client_for(requester).post(f"/api/v1/projects/{project.public_id}/export/?{query}")
     assert response.status_code == 400
     assert field in response.json()["errors"]
     assert not DatasetExport.objects.exists()
@@ -186,9 +216,25 @@ def test_bad_export_requests_are_400_and_record_nothing(
 
 def test_only_the_owner_exports(make_project: Any, pioneer: Any) -> None:
     project = make_project(items=1)
-    response = client_for(pioneer).get(f"/api/v1/projects/{project.public_id}/export/")
+    response = client_for(pioneer).post(f"/api/v1/projects/{project.public_id}/export/")
     assert response.status_code == 404
     assert not DatasetExport.objects.exists()
+
+
+def test_an_export_needs_a_post_with_the_csrf_token(make_project: Any, requester: Any) -> None:
+    """A GET (a link, an image on another site) writes nothing; nor does a POST without
+    the session's CSRF token."""
+    project = make_project(items=1)
+    url = f"/api/v1/projects/{project.public_id}/export/?format=jsonl"
+    signed_in = client_for(requester)
+    assert signed_in.get(url).status_code == 405
+    strict = APIClient(enforce_csrf_checks=True)
+    strict.force_login(requester)
+    refused = strict.post(url)
+    assert refused.status_code == 403
+    assert "CSRF" in refused.json()["detail"]
+    assert not DatasetExport.objects.exists()
+    assert not Leaf.objects.filter(kind="dataset.export").exists()
 
 
 def test_a_failed_ledger_write_leaves_no_export_row(

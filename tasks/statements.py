@@ -1,0 +1,141 @@
+"""The feed's two hot statements, for PostgreSQL: claim an item, and answer one.
+
+`tasks.services` is the one place that decides what a claim or an answer does. On
+PostgreSQL its common case (a plain item, nothing held, nothing to explain) runs as one
+statement of data-modifying CTEs: one round trip, one short transaction, and no ORM
+query building, which on this path cost more CPU than the database spent. When a
+statement finds nothing to do, the service falls back to its ORM path, which handles
+every case on every database and says why. The SQL is written out once per process from
+the models' own table and column names, and `fetch_one` runs it.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import psycopg
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import Model
+
+from tasks.models import Answer, Assignment, Credit, GoldScore, Item, Project
+
+
+def _table(model: type[Model]) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _columns(model: type[Model], prefix: str = "") -> str:
+    quote = connection.ops.quote_name
+    return ", ".join(prefix + quote(field.column) for field in model._meta.concrete_fields)
+
+
+ITEM_FIELDS = Item._meta.concrete_fields
+
+
+def fetch_one(sql: str, params: dict[str, Any]) -> tuple[Any, ...] | None:
+    """Run one statement and return its first row, or None.
+
+    Outside a transaction the statement is its own (autocommit), which saves the BEGIN and
+    COMMIT round trips; inside the caller's it runs in a savepoint, so a constraint error
+    leaves that transaction usable. Parameters are bound on the server (Django binds on
+    the client by default), so psycopg prepares the statement after a few runs and the
+    server stops planning it again. Django's cursor wrapper still logs the query and
+    turns driver errors into `django.db` ones.
+    """
+    db = connections[DEFAULT_DB_ALIAS]  # once: each `connection.x` is a thread-local lookup
+    if db.in_atomic_block:
+        with transaction.atomic(using=db.alias):
+            return _fetch_one(db, sql, params)
+    return _fetch_one(db, sql, params)
+
+
+def _fetch_one(db: BaseDatabaseWrapper, sql: str, params: dict[str, Any]) -> Any:
+    db.ensure_connection()
+    db.validate_thread_sharing()
+    driver_cursor = psycopg.Cursor(db.connection)
+    wrap = db.make_debug_cursor if db.queries_logged else db.make_cursor
+    with wrap(driver_cursor) as cursor:  # type: ignore[arg-type]
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return tuple(row) if row is not None else None
+
+
+@functools.cache
+def claim_sql() -> str:
+    """Params: project, pioneer, published state, public_id, now, expires_at.
+
+    Takes one slot of the first open item nobody else has locked (`FOR UPDATE SKIP
+    LOCKED`) and reserves it, unless the pioneer already holds a reservation on the project
+    or is paused on it. Returns the assignment id and the item's columns, or no row. A
+    concurrent claim by the same pioneer fails on the one-live-reservation index.
+    """
+    item, assignment, project, score = map(_table, (Item, Assignment, Project, GoldScore))
+    return f"""
+WITH taken AS (
+    UPDATE {item} SET open_slots = open_slots - 1
+    WHERE id = (
+        SELECT i.id FROM {item} i JOIN {project} p ON p.id = i.project_id
+        WHERE i.project_id = %(project)s AND NOT i.is_gold AND i.open_slots > 0
+          AND p.state = %(state)s
+          AND NOT EXISTS (SELECT 1 FROM {assignment} a
+                          WHERE a.item_id = i.id AND a.pioneer_id = %(pioneer)s)
+          AND NOT EXISTS (SELECT 1 FROM {assignment} h
+                          WHERE h.project_id = %(project)s AND h.pioneer_id = %(pioneer)s
+                            AND h.status = 'reserved')
+          AND NOT EXISTS (SELECT 1 FROM {score} g
+                          WHERE g.project_id = %(project)s AND g.pioneer_id = %(pioneer)s
+                            AND g.paused_at IS NOT NULL)
+        ORDER BY i.id LIMIT 1
+        FOR UPDATE OF i SKIP LOCKED
+    )
+    RETURNING {_columns(Item)}
+), reserved AS (
+    INSERT INTO {assignment}
+        (public_id, project_id, item_id, pioneer_id, status, created_at, expires_at, warned)
+    SELECT %(public_id)s, %(project)s, taken.id, %(pioneer)s, 'reserved', %(now)s,
+           %(expires_at)s, false
+    FROM taken
+    RETURNING id
+)
+SELECT reserved.id, {_columns(Item, "taken.")} FROM reserved, taken
+"""  # noqa: S608 - table and column names from the models, values as parameters
+
+
+@functools.cache
+def answer_sql() -> str:
+    """Params: assignment, pioneer, project, item, value, now, points.
+
+    Closes a live reservation of the pioneer's (not paused on the project) as submitted,
+    stores the answer with the pioneer's gold accuracy at this moment, and credits the
+    points when there are any. Returns the answer's id and its gold accuracy, or no row
+    when the reservation could not take an answer.
+    """
+    assignment, answer, credit, score = map(_table, (Assignment, Answer, Credit, GoldScore))
+    return f"""
+WITH closed AS (
+    UPDATE {assignment} SET status = 'submitted', finished_at = %(now)s
+    WHERE id = %(assignment)s AND pioneer_id = %(pioneer)s AND status = 'reserved'
+      AND expires_at > %(now)s
+      AND NOT EXISTS (SELECT 1 FROM {score} g
+                      WHERE g.project_id = %(project)s AND g.pioneer_id = %(pioneer)s
+                        AND g.paused_at IS NOT NULL)
+    RETURNING id
+), answered AS (
+    INSERT INTO {answer}
+        (assignment_id, project_id, item_id, pioneer_id, value, is_gold, gold_correct,
+         gold_accuracy, created_at)
+    SELECT closed.id, %(project)s, %(item)s, %(pioneer)s, %(value)s, false, NULL,
+           (SELECT g.correct::float8 / g.seen FROM {score} g
+            WHERE g.project_id = %(project)s AND g.pioneer_id = %(pioneer)s AND g.seen > 0),
+           %(now)s
+    FROM closed
+    RETURNING id, gold_accuracy
+), credited AS (
+    INSERT INTO {credit} (pioneer_id, project_id, answer_id, points, reason, created_at)
+    SELECT %(pioneer)s, %(project)s, answered.id, %(points)s, 'answer_accepted', %(now)s
+    FROM answered WHERE %(points)s > 0
+)
+SELECT id, gold_accuracy FROM answered
+"""  # noqa: S608 - table and column names from the models, values as parameters
