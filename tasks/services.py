@@ -572,18 +572,24 @@ def item_claim_next(*, project: Project, pioneer: User) -> Claim | None:
     now = timezone.now()
     gold = _wants_gold(project.gold_rate)
     reclaim = RECLAIM.due(project.public_id)
-    try:
-        claim = None
-        if _use_statements() and not gold and not reclaim:
-            claim = _claim_by_statement(project, pioneer, now)
-        if claim is None:
-            with transaction.atomic():
-                claim = _claim(project, pioneer, now, gold=gold, reclaim=reclaim)
-    except IntegrityError:
-        held = live_assignment(user=pioneer, project=project)
-        if held is None:
-            raise
-        return Claim(held, created=False)
+    for attempt in (1, 2):
+        try:
+            claim = None
+            if _use_statements() and not gold and not reclaim:
+                claim = _claim_by_statement(project, pioneer, now)
+            if claim is None:
+                with transaction.atomic():
+                    claim = _claim(project, pioneer, now, gold=gold, reclaim=reclaim)
+            break
+        except IntegrityError:
+            # A call of the same pioneer's committed first: hand out its reservation. If
+            # that one is already answered, the item taken was theirs; look again, once.
+            held = live_assignment(user=pioneer, project=project)
+            if held is not None:
+                return Claim(held, created=False)
+            if attempt == 2:
+                raise
+            now = timezone.now()
     if claim is not None and claim.created:
         _schedule_remaining(project)
     return claim
@@ -607,20 +613,17 @@ def _refuse(assignment: Assignment, pioneer: User, now: Any) -> NoReturn:
 def _finish(assignment: Assignment, pioneer: User, status: str, now: Any) -> None:
     """Move a live reservation of `pioneer` to `status`, or refuse with the reason. The
     conditional UPDATE is the check and the row lock at once: of two racing answers, the
-    second finds the row no longer reserved."""
-    paused = GoldScore.objects.filter(
-        project_id=assignment.project_id, pioneer=pioneer, paused_at__isnull=False
+    second finds the row no longer reserved. A paused pioneer may still skip (which gives
+    the item back) but not answer."""
+    live = Assignment.objects.filter(
+        pk=assignment.pk, pioneer=pioneer, status=AssignmentStatus.RESERVED, expires_at__gt=now
     )
-    done = (
-        Assignment.objects.filter(
-            pk=assignment.pk,
-            pioneer=pioneer,
-            status=AssignmentStatus.RESERVED,
-            expires_at__gt=now,
+    if status == AssignmentStatus.SUBMITTED:
+        paused = GoldScore.objects.filter(
+            project_id=assignment.project_id, pioneer=pioneer, paused_at__isnull=False
         )
-        .filter(~Exists(paused))
-        .update(status=status, finished_at=now)
-    )
+        live = live.filter(~Exists(paused))
+    done = live.update(status=status, finished_at=now)
     if not done:
         _refuse(assignment, pioneer, now)
     assignment.status = status

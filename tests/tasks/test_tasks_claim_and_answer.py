@@ -140,6 +140,26 @@ def test_a_pioneer_whose_reservation_ran_out_gets_a_new_item_at_once(
     answer(second, pioneer)
 
 
+def test_a_paused_pioneer_cannot_answer_but_can_give_the_item_back(
+    make_project: Any, pioneer: Any
+) -> None:
+    from pioneer_platform.errors import Forbidden
+
+    project = make_project(items=1, overlap=1)
+    held = claim(project, pioneer)
+    assert held is not None
+    GoldScore.objects.create(
+        project=project, pioneer=pioneer, seen=5, correct=0, paused_at=timezone.now()
+    )
+    with pytest.raises(Forbidden):
+        answer(held, pioneer)
+    assert not Answer.objects.exists()
+    services.assignment_skip(assignment=held, pioneer=pioneer)
+    assert Item.objects.get(pk=held.item_id).open_slots == 1  # back in the pool
+    with pytest.raises(Forbidden):
+        claim(project, pioneer)
+
+
 def test_the_answer_keeps_the_gold_accuracy_of_its_moment(make_project: Any, pioneer: Any) -> None:
     project = make_project(items=2, overlap=1)
     first = claim(project, pioneer)
