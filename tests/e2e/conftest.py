@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import IN_CI
+from tests.conftest import IN_CI, PASSWORD
 
 CHROMIUM = Path("/usr/bin/chromium")
 RESULTS = Path(__file__).resolve().parents[2] / "test-results"
@@ -71,3 +71,23 @@ def journey(browser: Any, live_server: Any, request: pytest.FixtureRequest) -> I
     folder = RESULTS / re.sub(r"[^\w.-]+", "_", request.node.nodeid)
     yield Journey(page, folder)
     context.close()
+
+
+def sign_in(page: Any, email: str, password: str = PASSWORD) -> None:
+    """Sign in through the login form and land on the dashboard."""
+    from playwright.sync_api import expect
+
+    page.goto("/accounts/login/")
+    page.locator("input[name=login]").fill(email)
+    page.locator("input[name=password]").fill(password)
+    page.get_by_role("button", name=re.compile("sign in", re.I)).click()
+    expect(page).to_have_url(re.compile(r"/dashboard/$"))
+
+
+def sign_out(page: Any) -> None:
+    """Sign out and wait until the page says so: a navigation started right after the
+    click could otherwise race the sign-out and still carry the old session."""
+    from playwright.sync_api import expect
+
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("button", name="Sign out")).to_have_count(0)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import re
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,30 +16,12 @@ from playwright.sync_api import expect
 from accounts.management.commands.seed_demo import DEMO_PASSWORD
 from tasks.management.commands.seed_tasks import GOLD, REVIEWS, TITLE
 from tasks.models import DatasetExport
-from tests.e2e.conftest import Journey
+from tests.e2e.conftest import Journey, sign_in, sign_out
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("eager_celery")]
 
 KEYS = {"positive": "1", "negative": "2", "neutral": "3"}  # the demo project's label order
 TRUTH = dict(REVIEWS + GOLD)
-
-
-@pytest.fixture(autouse=True)
-def _eager_celery() -> Iterator[None]:
-    from pioneer_platform.celery import app
-
-    old = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = old
-
-
-def sign_in(page: Any, email: str) -> None:
-    page.goto("/accounts/login/")
-    page.locator("input[name=login]").fill(email)
-    page.locator("input[name=password]").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name=re.compile("sign in", re.I)).click()
-    expect(page).to_have_url(re.compile(r"/dashboard/$"))
 
 
 def answer_truthfully(page: Any, count: int) -> list[str]:
@@ -59,7 +40,7 @@ def answer_truthfully(page: Any, count: int) -> list[str]:
         expect(page.get_by_text("Answer saved.")).to_be_visible()
         expect(payload).not_to_contain_text(review)
         answered.append(review)
-    page.get_by_role("button", name="Sign out").click()
+    sign_out(page)
     return answered
 
 
@@ -89,14 +70,14 @@ def test_the_demo_data_journey(journey: Journey, transactional_db: None) -> None
     seed_demo()
     page = journey.page
 
-    sign_in(page, "verified@example.com")
+    sign_in(page, "verified@example.com", DEMO_PASSWORD)
     first = answer_truthfully(page, 3)
-    sign_in(page, "validator@example.com")
+    sign_in(page, "validator@example.com", DEMO_PASSWORD)
     second = answer_truthfully(page, 3)
     both = [review for review in first if review in second and review in dict(REVIEWS)]
-    assert both  # items are handed out in order: the two overlap
+    assert both, (first, second)  # items are handed out in order: the two overlap
 
-    sign_in(page, "requester@example.com")
+    sign_in(page, "requester@example.com", DEMO_PASSWORD)
     page.goto("/requester/projects/")
     page.get_by_role("row").filter(has_text=TITLE).get_by_role("link", name="Results").click()
     table = page.get_by_test_id("results-table")

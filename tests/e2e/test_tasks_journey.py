@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,32 +13,9 @@ from playwright.sync_api import expect
 
 from accounts.roles import Role
 from tasks.models import DatasetExport
-from tests.conftest import PASSWORD
-from tests.e2e.conftest import Journey
+from tests.e2e.conftest import Journey, sign_in, sign_out
 
-pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(autouse=True)
-def _eager_celery() -> Iterator[None]:
-    from pioneer_platform.celery import app
-
-    old = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = old
-
-
-def sign_in(page: Any, email: str) -> None:
-    page.goto("/accounts/login/")
-    page.locator("input[name=login]").fill(email)
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.get_by_role("button", name=re.compile("sign in", re.I)).click()
-    expect(page).to_have_url(re.compile(r"/dashboard/$"))
-
-
-def sign_out(page: Any) -> None:
-    page.get_by_role("button", name="Sign out").click()
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("eager_celery")]
 
 
 def answer_all(journey: Journey, name: str, keys: list[str]) -> None:

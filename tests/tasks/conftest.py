@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -16,15 +16,9 @@ Upload = Callable[..., dict[str, int]]
 
 
 @pytest.fixture(autouse=True)
-def _eager_celery() -> Iterator[None]:
-    # Jobs run in the test's process even under CI (where a Redis broker is configured),
-    # so their effects can be asserted; nothing is left queued for a worker that never runs.
-    from pioneer_platform.celery import app
-
-    old = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = old
+def _jobs_in_process(eager_celery: None) -> None:
+    """Jobs run in the test's process even under CI (where a Redis broker is configured),
+    so their effects can be asserted; nothing is left queued for a worker that never runs."""
 
 
 @pytest.fixture(autouse=True)
