@@ -19,6 +19,9 @@ ROOT = Path(__file__).resolve().parents[1]
 def setup_django() -> None:
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pioneer_platform.settings")
+    # Measure the code as production runs it: with DEBUG on, Django also formats and keeps
+    # every query it sends.
+    os.environ.setdefault("DEBUG", "false")
     import django
 
     django.setup()

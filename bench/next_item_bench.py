@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing as mp
+import os
 import time
 from collections.abc import Callable
 from typing import Any
@@ -220,13 +221,13 @@ def _worker(mode: str, project_id: int, pioneer_id: int, barrier: Any, out: Any)
         # are a process's start-up, not its steady state.
         step()
         barrier.wait()
-        started = time.monotonic()
+        started, cpu = time.monotonic(), time.process_time()
         latencies = []
         while (took := step()) is not None:
             latencies.append(took)
-        out.put((started, time.monotonic(), latencies, None))
+        out.put((started, time.monotonic(), latencies, time.process_time() - cpu, None))
     except BaseException as error:
-        out.put((0.0, 0.0, [], repr(error)))
+        out.put((0.0, 0.0, [], 0.0, repr(error)))
     finally:
         connections.close_all()
 
@@ -254,11 +255,23 @@ def violations(project_id: int, items: int) -> dict[str, int]:
     }
 
 
+def _busy_cpu_seconds() -> float | None:
+    """CPU seconds the whole machine has spent busy (all processes, the database's too),
+    or None where /proc/stat does not exist."""
+    try:
+        with open("/proc/stat") as stat:
+            fields = stat.readline().split()
+    except OSError:
+        return None
+    user, nice, system, _idle, _iowait, irq, softirq = map(int, fields[1:8])
+    return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
+
+
 def run(mode: str, items: int) -> dict[str, Any]:
     project_id, pioneers = build(items, mode)
     connections.close_all()
     ctx = mp.get_context("fork")
-    barrier = ctx.Barrier(WORKERS)
+    barrier = ctx.Barrier(WORKERS + 1)  # and this process, to read the machine's CPU
     out = ctx.Queue()
     procs = [
         ctx.Process(target=_worker, args=(mode, project_id, pioneer, barrier, out))
@@ -266,21 +279,29 @@ def run(mode: str, items: int) -> dict[str, Any]:
     ]
     for proc in procs:
         proc.start()
+    barrier.wait()
+    busy_before = _busy_cpu_seconds()
     results = [out.get() for _ in procs]
+    busy_after = _busy_cpu_seconds()
     for proc in procs:
         proc.join()
     errors = [error for *_, error in results if error]
     if errors:
         raise SystemExit(f"{mode}: worker failed: {errors[0]}")
-    wall = max(end for _, end, _, _ in results) - min(start for start, _, _, _ in results)
-    latencies = [value for _, _, samples, _ in results for value in samples]
+    wall = max(end for _, end, *_ in results) - min(start for start, *_ in results)
+    latencies = [value for _, _, samples, *_ in results for value in samples]
+    claims = len(latencies)
+    client_cpu = sum(cpu for *_, cpu, _ in results)
+    machine_cpu = busy_after - busy_before if busy_before is not None and busy_after else None
     return {
         "mode": mode,
-        "claims": len(latencies),
+        "claims": claims,
         "wall": wall,
-        "rate": len(latencies) / wall,
+        "rate": claims / wall,
         "p50": percentile(latencies, 0.50) * 1000,
         "p99": percentile(latencies, 0.99) * 1000,
+        "client_cpu": client_cpu / claims * 1000,
+        "machine_cpu": machine_cpu / claims * 1000 if machine_cpu is not None else None,
         "violations": violations(project_id, items),
     }
 
@@ -302,13 +323,16 @@ def main() -> None:
     with throwaway_database():
         rows = [run(mode, items) for mode in args.modes.split(",")]
     print(
-        f"{'claimer':<9}{'claims':>9}{'wall s':>9}{'claims/s':>10}{'p50 ms':>9}{'p99 ms':>9}  violations"
+        f"{'claimer':<9}{'claims':>9}{'wall s':>9}{'claims/s':>10}{'p50 ms':>9}{'p99 ms':>9}"
+        f"{'cpu ms/claim':>14}  violations"
     )
     for row in rows:
         v = row["violations"]
+        machine = f"{row['machine_cpu']:.2f}" if row["machine_cpu"] is not None else "?"
         print(
             f"{row['mode']:<9}{row['claims']:>9,}{row['wall']:>9.1f}{row['rate']:>10.1f}"
-            f"{row['p50']:>9.2f}{row['p99']:>9.2f}  duplicate={v['duplicate']} "
+            f"{row['p50']:>9.2f}{row['p99']:>9.2f}{row['client_cpu']:>6.2f} / {machine:<5}"
+            f"  duplicate={v['duplicate']} "
             f"over_overlap={v['over_overlap']} unfilled={v['unfilled']}"
         )
     by_mode = {row["mode"]: row for row in rows}
@@ -326,6 +350,10 @@ def main() -> None:
         print(f"service / naive = {ratio:.2f}x  (target >= 3x)    {'OK' if ok else 'MISSED'}")
     bad = sum(sum(row["violations"].values()) for row in rows)
     print(f"violations total: {bad} (must be 0)")
+    print(
+        "cpu ms/claim: the workers' own CPU per claim-and-answer / the whole machine's busy"
+        " CPU per claim over the run (workers, database and the rest)"
+    )
     if bad or failed:
         raise SystemExit(1)
 

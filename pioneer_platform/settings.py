@@ -134,6 +134,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+    # Django turns prepared statements off (for transaction-mode poolers). Its own
+    # queries bind on the client and are never prepared either way; this lets the feed's
+    # server-bound hot statements (`tasks.statements`) be prepared after a few runs, so
+    # the server stops parsing and planning them on every claim. Set it empty behind a
+    # pooler that cannot keep prepared statements.
+    prepare_threshold = env.str("DB_PREPARE_THRESHOLD", default="5")
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "prepare_threshold", int(prepare_threshold) if prepare_threshold else None
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 USING_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 

@@ -105,9 +105,16 @@ class Assignment(models.Model):
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="assignments")
-    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="assignments")
+    # No index of their own: the (item, pioneer) and (pioneer, status) indexes below lead
+    # with them, and every index is written again on each claim and answer.
+    item = models.ForeignKey(
+        Item, on_delete=models.CASCADE, related_name="assignments", db_index=False
+    )
     pioneer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="task_assignments"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="task_assignments",
+        db_index=False,
     )
     status = models.CharField(
         max_length=10, choices=AssignmentStatus.choices, default=AssignmentStatus.RESERVED
@@ -142,7 +149,10 @@ class Assignment(models.Model):
 
 class Answer(models.Model):
     assignment = models.OneToOneField(Assignment, on_delete=models.CASCADE, related_name="answer")
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="answers")
+    # Indexed by the (project, item) index below.
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="answers", db_index=False
+    )
     item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="answers")
     pioneer = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="task_answers"
@@ -212,9 +222,6 @@ class Credit(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects: ClassVar[Any] = CreditQuerySet.as_manager()
-
-    class Meta:
-        indexes = [models.Index(fields=["pioneer"], name="tasks_credit_pioneer")]
 
     def __str__(self) -> str:
         return f"{self.points} points for {self.pioneer_id}"

@@ -19,6 +19,7 @@ import math
 import secrets
 import tempfile
 import time
+import uuid
 from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
@@ -468,40 +469,42 @@ def _expire(assignment: Assignment, now: Any) -> None:
 
 def _claim_by_statement(project: Project, pioneer: User, now: Any) -> Claim | None:
     """The common case in one statement; None when it does not apply (see `_claim`)."""
-    assignment = Assignment(
-        project=project,
-        pioneer=pioneer,
-        created_at=now,
-        expires_at=now + timedelta(seconds=project.reservation_timeout),
-    )
+    public_id = uuid.uuid4()
+    expires_at = now + timedelta(seconds=project.reservation_timeout)
     row = statements.fetch_one(
         statements.claim_sql(),
         {
             "project": project.pk,
             "pioneer": pioneer.pk,
             "state": State.PUBLISHED,
-            "public_id": assignment.public_id,
+            "public_id": public_id,
             "now": now,
-            "expires_at": assignment.expires_at,
+            "expires_at": expires_at,
         },
     )
     if row is None:
         return None
-    values = [
-        field.from_db_value(value, None, connection) if hasattr(field, "from_db_value") else value
-        for field, value in zip(statements.ITEM_FIELDS, row[1:], strict=True)
-    ]
-    names = [field.attname for field in statements.ITEM_FIELDS]
-    assignment.item = Item.from_db(connection.alias, names, values)
-    assignment.pk = row[0]
-    assignment._state.adding = False
-    assignment._state.db = connection.alias
+    item = statements.item_from_row(row[1:])
+    assignment = statements.loaded(
+        Assignment,
+        {"project": project, "item": item, "pioneer": pioneer},
+        id=row[0],
+        public_id=public_id,
+        project_id=project.pk,
+        item_id=item.pk,
+        pioneer_id=pioneer.pk,
+        status=AssignmentStatus.RESERVED,
+        created_at=now,
+        expires_at=expires_at,
+        finished_at=None,
+        warned=False,
+    )
     return Claim(assignment, created=True)
 
 
-def _claim(project: Project, pioneer: User, now: Any, *, gold: bool, reclaim: bool) -> Claim | None:
+def _claim(project: Project, pioneer: User, now: Any, *, gold: bool) -> Claim | None:
     """Every case of a claim, on any database: the held reservation (returned while live,
-    expired when its time ran out), the pause, gold, reclaiming, and "nothing left"."""
+    expired when its time ran out), the pause, gold, and "nothing left"."""
     if GoldScore.objects.filter(project=project, pioneer=pioneer, paused_at__isnull=False).exists():
         raise Forbidden("You are paused on this project: your gold accuracy is too low.")
     held = (
@@ -515,8 +518,6 @@ def _claim(project: Project, pioneer: User, now: Any, *, gold: bool, reclaim: bo
             held.project = project
             return Claim(held, created=False)
         _expire(held, now)
-    if reclaim:
-        _reclaim(now=now, project_id=project.pk, limit=RECLAIM_ON_CLAIM)
     item: Item | None = None
     if gold:
         had = Assignment.objects.filter(item=OuterRef("pk"), pioneer=pioneer)
@@ -556,7 +557,7 @@ def item_claim_next(*, project: Project, pioneer: User) -> Claim | None:
 
     One short transaction. The open item is taken with `FOR UPDATE SKIP LOCKED`; its
     `open_slots` counts live reservations, so overlap holds. On PostgreSQL the common case
-    (no reservation held, no gold drawn, no reclaim due) is one statement; anything else,
+    (no reservation held, no gold drawn) is one statement; anything else,
     and every claim on SQLite, takes `_claim`, which is correct everywhere (on SQLite the
     IMMEDIATE transaction serializes writers: correct, just not concurrent).
 
@@ -571,15 +572,19 @@ def item_claim_next(*, project: Project, pioneer: User) -> Claim | None:
     check_eligible(user=pioneer, project=project)  # the pause is checked by the claim
     now = timezone.now()
     gold = _wants_gold(project.gold_rate)
-    reclaim = RECLAIM.due(project.public_id)
+    if RECLAIM.due(project.public_id):
+        # Its own transaction: it never waits (SKIP LOCKED), and the claim stays one
+        # statement.
+        with transaction.atomic():
+            _reclaim(now=now, project_id=project.pk, limit=RECLAIM_ON_CLAIM)
     for attempt in (1, 2):
         try:
             claim = None
-            if _use_statements() and not gold and not reclaim:
+            if _use_statements() and not gold:
                 claim = _claim_by_statement(project, pioneer, now)
             if claim is None:
                 with transaction.atomic():
-                    claim = _claim(project, pioneer, now, gold=gold, reclaim=reclaim)
+                    claim = _claim(project, pioneer, now, gold=gold)
             break
         except IntegrityError:
             # A call of the same pioneer's committed first: hand out its reservation. If
@@ -668,21 +673,20 @@ def _answer_by_statement(assignment: Assignment, pioneer: User, value: Any, now:
         _refuse(assignment, pioneer, now)
     assignment.status = AssignmentStatus.SUBMITTED
     assignment.finished_at = now
-    answer = Answer(
-        pk=row[0],
-        assignment=assignment,
-        project=project,
-        item=assignment.item,
-        pioneer=pioneer,
+    return statements.loaded(
+        Answer,
+        {"assignment": assignment, "project": project, "item": assignment.item, "pioneer": pioneer},
+        id=row[0],
+        assignment_id=assignment.pk,
+        project_id=project.pk,
+        item_id=assignment.item_id,
+        pioneer_id=pioneer.pk,
         value=value,
         is_gold=False,
         gold_correct=None,
         gold_accuracy=row[1],
         created_at=now,
     )
-    answer._state.adding = False
-    answer._state.db = connection.alias
-    return answer
 
 
 def assignment_answer(*, assignment: Assignment, pioneer: User, value: Any) -> Answer:
