@@ -52,7 +52,8 @@ WHERE id = (
     SELECT i.id FROM tasks_item i
     WHERE i.project_id = %(project)s AND NOT i.is_gold AND i.open_slots > 0
       AND NOT EXISTS (
-          SELECT 1 FROM tasks_assignment a WHERE a.item_id = i.id AND a.pioneer_id = %(pioneer)s
+          SELECT 1 FROM tasks_assignment a
+          WHERE a.item_id = i.id AND a.pioneer_id = %(pioneer)s OFFSET 0
       )
     ORDER BY i.id LIMIT 1 FOR UPDATE SKIP LOCKED
 )

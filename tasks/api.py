@@ -213,17 +213,17 @@ class ResultsView(APIView):
             label=params.get("label"),
             min_confidence=params.get("min_confidence"),
             max_confidence=params.get("max_confidence"),
+            offset=(params["page"] - 1) * params["page_size"],
+            limit=params["page_size"],
         )
-        start = (params["page"] - 1) * params["page_size"]
-        rows = report.rows[start : start + params["page_size"]]
         return Response(
             ResultsOutputSerializer(
                 {
                     "project": project.public_id,
                     "method": report.method,
-                    "count": len(report.rows),
+                    "count": report.count,
                     "page": params["page"],
-                    "results": rows,
+                    "results": report.rows,
                     "agreement": report.agreement_payload(),
                     "gold_accuracy": report.gold,
                     "exports": report.exports,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
@@ -333,7 +334,8 @@ def export_chunks(
 @dataclass
 class Report:
     method: str | None
-    rows: list[dict[str, Any]]
+    rows: list[dict[str, Any]]  # the requested page of the matching items
+    count: int  # every matching item
     agreement: Agreement
     gold: list[dict[str, Any]]
     exports: list[dict[str, Any]]
@@ -358,6 +360,11 @@ def label_text(label: Any) -> str:
     return "" if label is None else str(label)
 
 
+def _label_counts(aggregated: ProjectResults) -> dict[str, int]:
+    counts = Counter(label_text(value) for value, _ in aggregated.labels.values())
+    return dict(sorted(counts.items(), key=lambda pair: (-pair[1], pair[0])))
+
+
 def report(
     *,
     project: Project,
@@ -365,35 +372,41 @@ def report(
     label: str | None = None,
     min_confidence: float | None = None,
     max_confidence: float | None = None,
+    offset: int = 0,
+    limit: int = 100,
 ) -> Report:
-    """Everything the results page and API show, in a fixed number of queries."""
+    """Everything the results page and API show, for one page of items, in a fixed number
+    of queries whatever the project's size.
+
+    Unfiltered, the page comes from the database in item order. A filter needs a label,
+    so it runs over the (cached) aggregate alone, and only the page's items are read."""
     from tasks.models import DatasetExport
 
     aggregated = aggregate(project=project, method=method)
-    rows: list[dict[str, Any]] = []
-    label_counts: dict[str, int] = {}
-    for pk, public_id, ref in (
-        Item.objects.filter(project=project, is_gold=False)
-        .order_by("pk")
-        .values_list("pk", "public_id", "ref")
-        .iterator(chunk_size=EXPORT_BATCH)
-    ):
+    items = Item.objects.filter(project=project, is_gold=False).order_by("pk")
+    filtered = label is not None or min_confidence is not None or max_confidence is not None
+    if filtered:
+        matching = sorted(
+            pk
+            for pk, (value, confidence) in aggregated.labels.items()
+            if (label is None or label_text(value) == label)
+            and (min_confidence is None or confidence >= min_confidence)
+            and (max_confidence is None or confidence <= max_confidence)
+        )
+        count = len(matching)
+        page = items.filter(pk__in=matching[offset : offset + limit])
+    else:
+        count = items.count()
+        page = items[offset : offset + limit]
+    rows = []
+    for pk, public_id, ref in page.values_list("pk", "public_id", "ref"):
         value, confidence = aggregated.labels.get(pk, (None, None))
-        text = label_text(value)
-        if value is not None:
-            label_counts[text] = label_counts.get(text, 0) + 1
-        if label is not None and text != label:
-            continue
-        if min_confidence is not None and (confidence is None or confidence < min_confidence):
-            continue
-        if max_confidence is not None and (confidence is None or confidence > max_confidence):
-            continue
         rows.append(
             {
                 "item": public_id,
                 "ref": ref,
                 "label": value,
-                "label_text": text,
+                "label_text": label_text(value),
                 "confidence": confidence,
                 "method": aggregated.method if value is not None else None,
                 "answers": aggregated.answer_counts.get(pk, 0),
@@ -415,9 +428,10 @@ def report(
     return Report(
         method=aggregated.method,
         rows=rows,
+        count=count,
         agreement=agreement(project=project),
         gold=gold_accuracy(project=project),
         exports=exports,
         histogram=confidence_histogram(aggregated),
-        label_counts=dict(sorted(label_counts.items(), key=lambda pair: -pair[1])),
+        label_counts=_label_counts(aggregated),
     )

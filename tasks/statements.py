@@ -101,17 +101,26 @@ def claim_sql() -> str:
     LOCKED`) and reserves it, unless the pioneer already holds a reservation on the project
     or is paused on it. Returns the assignment id and the item's columns, or no row. A
     concurrent claim by the same pioneer fails on the one-live-reservation index.
+
+    The statement is prepared, so its plan may be made once, early, from statistics of a
+    table that has since grown. It is written so that the only sensible plan is the right
+    one at any size: walk the open-items index in order and probe the (item, pioneer)
+    index per candidate. `OFFSET 0` keeps that probe a per-row subplan; as a plain NOT
+    EXISTS the planner may turn it into an anti-join that reads every assignment of the
+    pioneer's, or of the table, on each claim. The project and pioneer checks do not
+    depend on the item, so they run once, before the walk.
     """
     item, assignment, project, score = map(_table, (Item, Assignment, Project, GoldScore))
     return f"""
 WITH taken AS (
     UPDATE {item} SET open_slots = open_slots - 1
     WHERE id = (
-        SELECT i.id FROM {item} i JOIN {project} p ON p.id = i.project_id
+        SELECT i.id FROM {item} i
         WHERE i.project_id = %(project)s AND NOT i.is_gold AND i.open_slots > 0
-          AND p.state = %(state)s
           AND NOT EXISTS (SELECT 1 FROM {assignment} a
-                          WHERE a.item_id = i.id AND a.pioneer_id = %(pioneer)s)
+                          WHERE a.item_id = i.id AND a.pioneer_id = %(pioneer)s OFFSET 0)
+          AND EXISTS (SELECT 1 FROM {project} p
+                      WHERE p.id = %(project)s AND p.state = %(state)s)
           AND NOT EXISTS (SELECT 1 FROM {assignment} h
                           WHERE h.project_id = %(project)s AND h.pioneer_id = %(pioneer)s
                             AND h.status = 'reserved')

@@ -240,6 +240,9 @@ def project_action(request: AuthenticatedHttpRequest, public_id: str, action: st
     return redirect("tasks:project", public_id=project.public_id)
 
 
+# The results page shows the first rows; the API pages through all of them, and the
+# export has everything.
+RESULTS_PAGE_ROWS = 200
 CHART_WIDTH = 320
 CHART_HEIGHT = 120
 
@@ -275,14 +278,14 @@ def project_results(request: AuthenticatedHttpRequest, public_id: str) -> HttpRe
         filters = {
             key: value for key, value in form.cleaned_data.items() if value not in ("", None)
         }
-    report = results.report(project=project, **filters)
+    report = results.report(project=project, **filters, limit=RESULTS_PAGE_ROWS)
     histogram_labels = [f"{n / 10:.1f}" for n in range(10)]
     context = {
         "project": project,
         "form": form,
         "report": report,
-        "rows": report.rows[:200],
-        "truncated": len(report.rows) > 200,
+        "rows": report.rows,
+        "truncated": report.count > len(report.rows),
         "confidence_bars": _bars(report.histogram, histogram_labels),
         "label_bars": _bars(list(report.label_counts.values()), list(report.label_counts)),
         "chart": {"width": CHART_WIDTH, "height": CHART_HEIGHT},

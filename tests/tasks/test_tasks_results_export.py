@@ -127,6 +127,39 @@ def test_aggregates_are_computed_once_per_state_of_the_answers(
     assert sum(fresh.answer_counts.values()) == sum(first.answer_counts.values()) + 1
 
 
+def test_results_page_through_filtered_and_unfiltered_items(
+    make_project: Any, pioneers: Any, requester: Any
+) -> None:
+    """Seven items answered cat, dog, cat, ... and one left unanswered: pages come in item
+    order, a filter counts only its matches, and unanswered items show only unfiltered."""
+    project = make_project(items=8, overlap=1)
+    [person] = pioneers(1)
+    for _ in range(7):
+        claim = services.item_claim_next(project=project, pioneer=person)
+        assert claim is not None
+        number = int(claim.assignment.item.payload["text"].split()[-1])
+        services.assignment_answer(
+            assignment=claim.assignment, pioneer=person, value="cat" if number % 2 == 0 else "dog"
+        )
+    api = client_for(requester)
+    url = f"/api/v1/projects/{project.public_id}/results/"
+
+    def refs(query: str) -> tuple[int, list[str]]:
+        body = api.get(f"{url}?{query}").json()
+        return body["count"], [row["ref"] for row in body["results"]]
+
+    assert refs("page_size=3") == (8, ["r0", "r1", "r2"])
+    assert refs("page_size=3&page=3") == (8, ["r6", "r7"])
+    assert refs("label=cat&page_size=2&page=2") == (4, ["r4", "r6"])
+    assert refs("label=dog&page_size=10") == (3, ["r1", "r3", "r5"])
+    assert refs("min_confidence=0.5&page_size=10&page=2") == (7, [])
+    assert refs("label=bird") == (0, [])
+    body = api.get(url).json()
+    assert body["agreement"]["label_counts"] == {"cat": 4, "dog": 3}
+    unanswered = next(row for row in body["results"] if row["ref"] == "r7")
+    assert (unanswered["label"], unanswered["answers"]) == (None, 0)
+
+
 @pytest.mark.parametrize("count", [1, 20])
 def test_results_query_count_does_not_grow(
     count: int,
