@@ -369,24 +369,3 @@ def test_next_on_an_unknown_project_is_a_404(pioneer: Any) -> None:
         api.post("/api/v1/projects/00000000-0000-0000-0000-000000000000/next/").status_code == 404
     )
     assert api.post("/api/v1/assignments/nope/answer/", {"value": "x"}).status_code == 404
-
-
-def test_the_hot_statements_are_prepared_on_the_server(
-    make_project: Any, pioneer: Any, feed_path: str
-) -> None:
-    """Django turns prepared statements off; the settings turn them back on for the
-    feed's server-bound statements, which the server would otherwise plan on every call."""
-    from django.db import connection
-
-    if feed_path != "statement":
-        pytest.skip("the ORM path binds on the client and is never prepared")
-    project = make_project(items=8, reward=1)
-    for _ in range(8):
-        assignment = claim(project, pioneer)
-        assert assignment is not None
-        answer(assignment, pioneer)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT statement FROM pg_prepared_statements")
-        prepared = [row[0] for row in cursor.fetchall()]
-    assert any("open_slots = open_slots - 1" in text for text in prepared)
-    assert any("'answer_accepted'" in text for text in prepared)
