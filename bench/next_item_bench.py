@@ -8,6 +8,8 @@ same data shape in the same run, each on a fresh project:
   permission and level checks, lazy reclaim, SKIP LOCKED claim, gold scoring, credits);
 - raw: the floor, a bare psycopg loop `UPDATE ... WHERE id = (SELECT ... FOR UPDATE SKIP
   LOCKED LIMIT 1) RETURNING` plus the assignment insert, answered with plain SQL too;
+  its "not had by this pioneer" check is the service's per-item probe, so the floor is
+  not slowed by the anti-join plan the service avoids (see `tasks.statements.claim_sql`);
 - naive: the plain Django claim, `select_for_update()` without skip_locked (then an
   UPDATE and the assignment insert), so every worker queues on the first open row;
   answered through the service like the service's loop, so only the claim differs.
