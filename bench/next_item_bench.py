@@ -40,7 +40,6 @@ from _django import percentile, setup_django, throwaway_database
 setup_django()
 
 from django.db import connection, connections
-from django.db.models import F
 from django.utils import timezone
 
 WORKERS = 16
@@ -137,17 +136,18 @@ def _service_step(project_id: int, pioneer_id: int) -> Step:
 
 
 def _naive_step(project_id: int, pioneer_id: int) -> Step:
-    """The straightforward Django claim: a plain `select_for_update()` (no skip_locked) on
-    the first open item, then an UPDATE and an INSERT, in one transaction. Every worker
-    queues on the same first open row. Answers go through the service, as in the
-    service's own loop, so only the claim differs."""
+    """The straightforward Django claim: the service's own ORM take with `wait=True`, a
+    plain `select_for_update()` (no skip_locked) on the first open item, then the
+    assignment insert, in one transaction. Every worker queues on the same first open row.
+    Answers go through the service, as in the service's own loop, so only the claim
+    differs."""
     from datetime import timedelta
 
     from django.db import transaction
 
     from accounts.models import User
     from tasks import selectors, services
-    from tasks.models import Assignment, Item, Project
+    from tasks.models import Assignment, Project
 
     project = Project.objects.get(pk=project_id)
     pioneer = User.objects.get(pk=pioneer_id)
@@ -157,15 +157,9 @@ def _naive_step(project_id: int, pioneer_id: int) -> Step:
         selectors.check_may_work(user=pioneer, project=project)
         now = timezone.now()
         with transaction.atomic():
-            item = (
-                services._open_items(project, pioneer)
-                .order_by("pk")
-                .select_for_update(of=("self",))
-                .first()
-            )
+            item = services._take_open_item(project, pioneer, wait=True)
             if item is None:
                 return None
-            Item.objects.filter(pk=item.pk).update(open_slots=F("open_slots") - 1)
             assignment = Assignment.objects.create(
                 project=project,
                 item=item,

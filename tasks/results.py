@@ -72,10 +72,12 @@ def answers_stamp(*, project: Project) -> str:
     return f"{stamp['last'] or 0}.{stamp['count']}"
 
 
-def _cached(project: Project, name: str, compute: Callable[[], T]) -> T:
+def _cached(project: Project, name: str, compute: Callable[[], T], stamp: str | None) -> T:
     """`compute()` once per state of the project's answers: a page of results, a filter
-    or an export reuse it instead of reading and aggregating every answer again."""
-    key = f"tasks:results:{project.public_id}:{name}:{answers_stamp(project=project)}"
+    or an export reuse it instead of reading and aggregating every answer again. A caller
+    that needs several results passes the `stamp` it read once."""
+    stamp = stamp or answers_stamp(project=project)
+    key = f"tasks:results:{project.public_id}:{name}:{stamp}"
     found = cache.get(key)
     if found is None:
         found = compute()
@@ -83,10 +85,12 @@ def _cached(project: Project, name: str, compute: Callable[[], T]) -> T:
     return cast(T, found)
 
 
-def aggregate(*, project: Project, method: str | None = None) -> ProjectResults:
+def aggregate(
+    *, project: Project, method: str | None = None, stamp: str | None = None
+) -> ProjectResults:
     """Aggregated label and confidence per item (item pk -> (label, confidence))."""
     method = method or default_method(project)
-    return _cached(project, f"aggregate:{method}", lambda: _aggregate(project, method))
+    return _cached(project, f"aggregate:{method}", lambda: _aggregate(project, method), stamp)
 
 
 def _aggregate(project: Project, method: str | None) -> ProjectResults:
@@ -129,9 +133,9 @@ class Agreement:
     sampled: bool
 
 
-def agreement(*, project: Project) -> Agreement:
+def agreement(*, project: Project, stamp: str | None = None) -> Agreement:
     """Krippendorff's alpha over non-gold items answered at least twice."""
-    return _cached(project, "agreement", lambda: _agreement(project))
+    return _cached(project, "agreement", lambda: _agreement(project), stamp)
 
 
 def _agreement(project: Project) -> Agreement:
@@ -382,7 +386,8 @@ def report(
     so it runs over the (cached) aggregate alone, and only the page's items are read."""
     from tasks.models import DatasetExport
 
-    aggregated = aggregate(project=project, method=method)
+    stamp = answers_stamp(project=project)
+    aggregated = aggregate(project=project, method=method, stamp=stamp)
     items = Item.objects.filter(project=project, is_gold=False).order_by("pk")
     filtered = label is not None or min_confidence is not None or max_confidence is not None
     if filtered:
@@ -429,7 +434,7 @@ def report(
         method=aggregated.method,
         rows=rows,
         count=count,
-        agreement=agreement(project=project),
+        agreement=agreement(project=project, stamp=stamp),
         gold=gold_accuracy(project=project),
         exports=exports,
         histogram=confidence_histogram(aggregated),

@@ -427,12 +427,20 @@ class Claim:
     created: bool
 
 
+def _never_had(items: QuerySet[Item], pioneer: User) -> QuerySet[Item]:
+    """`items` this pioneer was never handed (answered, skipped, expired or held)."""
+    had = Assignment.objects.filter(item=OuterRef("pk"), pioneer=pioneer)
+    return items.filter(~Exists(had))
+
+
 def _open_items(project: Project, pioneer: User) -> QuerySet[Item]:
     """Items of a published project that still take answers and this pioneer never had."""
-    had = Assignment.objects.filter(item=OuterRef("pk"), pioneer=pioneer)
-    return Item.objects.filter(
-        project=project, is_gold=False, open_slots__gt=0, project__state=State.PUBLISHED
-    ).filter(~Exists(had))
+    return _never_had(
+        Item.objects.filter(
+            project=project, is_gold=False, open_slots__gt=0, project__state=State.PUBLISHED
+        ),
+        pioneer,
+    )
 
 
 def _use_statements() -> bool:
@@ -520,13 +528,8 @@ def _claim(project: Project, pioneer: User, now: Any, *, gold: bool) -> Claim | 
         _expire(held, now)
     item: Item | None = None
     if gold:
-        had = Assignment.objects.filter(item=OuterRef("pk"), pioneer=pioneer)
-        gold_item = (
-            Item.objects.filter(project=project, is_gold=True)
-            .filter(~Exists(had))
-            .order_by("?")
-            .first()
-        )
+        gold_items = _never_had(Item.objects.filter(project=project, is_gold=True), pioneer)
+        gold_item = gold_items.order_by("?").first()
         if gold_item is not None and _open_items(project, pioneer).exists():
             item = gold_item
     if item is None:
