@@ -19,8 +19,8 @@ from django_countries import countries
 from accounts.models import Profile, User, avatar_path
 from accounts.realtime import topic_group
 from accounts.roles import Role
-from pioneer_platform.errors import Conflict, InvalidInput
-from pioneer_platform.images import sanitize_image
+from core.errors import Conflict, InvalidInput
+from core.images import sanitize_image
 
 logger = logging.getLogger(__name__)
 

@@ -9,8 +9,8 @@ from django.views.decorators.http import require_http_methods
 from accounts import selectors, services
 from accounts.forms import ProfileForm
 from accounts.hooks import reputation_level
-from pioneer_platform.errors import DomainError
-from pioneer_platform.types import AuthenticatedHttpRequest
+from core.errors import DomainError
+from core.types import AuthenticatedHttpRequest
 
 
 def home(request: HttpRequest) -> HttpResponse:

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
+from core.api import CursorPagination, IsAuthenticatedWithVerifiedEmail
 from kyc import selectors, services, validation
 from kyc.serializers import (
     CaseInputSerializer,
@@ -22,7 +23,6 @@ from kyc.serializers import (
     ReasonInputSerializer,
     VoteInputSerializer,
 )
-from pioneer_platform.api import CursorPagination, IsAuthenticatedWithVerifiedEmail
 
 
 class IsModerator(permissions.BasePermission):

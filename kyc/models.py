@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from pioneer_platform.models import AppendOnlyModel
+from core.models import AppendOnlyModel
 
 
 class State(models.TextChoices):

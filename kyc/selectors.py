@@ -12,8 +12,8 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
+from core.errors import NotFound
 from kyc.models import Case, CaseEvent, Document, State
-from pioneer_platform.errors import NotFound
 
 QUEUE_STATES = [State.IN_REVIEW, State.ESCALATED, State.APPEALED]
 

@@ -26,6 +26,8 @@ from PIL import Image, ImageStat
 
 from accounts.models import User
 from accounts.services import notify_user, user_clear_verified, user_set_verified
+from core.errors import Conflict, Forbidden, InvalidInput
+from core.images import sanitize_image
 from kyc import checks, conf, crypto
 from kyc.models import (
     Case,
@@ -41,8 +43,6 @@ from kyc.models import (
 from ledger.pseudonyms import pseudonym
 from ledger.schemas import utc_timestamp
 from ledger.services import record
-from pioneer_platform.errors import Conflict, Forbidden, InvalidInput
-from pioneer_platform.images import sanitize_image
 
 logger = logging.getLogger(__name__)
 

@@ -17,10 +17,10 @@ from django.db.models import Count, Q
 from PIL import Image, ImageDraw
 
 from accounts.models import User
+from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from kyc import conf
 from kyc.models import QUESTION_IMAGES, Case, Document, Question, State, ValidatorVote
 from ledger.pseudonyms import pseudonym
-from pioneer_platform.errors import Conflict, Forbidden, InvalidInput, NotFound
 
 
 @dataclass(frozen=True)

@@ -9,12 +9,12 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from core.errors import DomainError
+from core.types import AuthenticatedHttpRequest
 from kyc import selectors, services, validation
 from kyc.forms import AppealForm, CaseForm, DecisionForm
 from kyc.models import Case, Document, State
 from kyc.serializers import QueueQuerySerializer
-from pioneer_platform.errors import DomainError
-from pioneer_platform.types import AuthenticatedHttpRequest
 
 
 @login_required

@@ -13,10 +13,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.errors import InvalidInput
 from ledger import conf, selectors, services
 from ledger.models import Leaf, TreeHead
 from ledger.signing import SIGNATURE_TYPE_TREE_HASH, STH_VERSION
-from pioneer_platform.errors import InvalidInput
 
 
 def head_payload(head: TreeHead) -> dict[str, Any]:

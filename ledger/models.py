@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django.db import models
 
-from pioneer_platform.models import AppendOnlyError, AppendOnlyModel
+from core.models import AppendOnlyError, AppendOnlyModel
 
 __all__ = ["AppendOnlyError", "Leaf", "LogState", "SubtreeHash", "TreeHead"]
 

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 from django.db import connection
 
+from core.errors import InvalidInput, NotFound
 from ledger import merkle
 from ledger.models import Leaf, LogState, SubtreeHash, TreeHead
-from pioneer_platform.errors import InvalidInput, NotFound
 
 
 @dataclass(frozen=True)

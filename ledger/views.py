@@ -9,9 +9,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from core.errors import DomainError
 from ledger import conf, merkle, selectors, services
 from ledger.api import head_payload
-from pioneer_platform.errors import DomainError
 
 
 class LookupForm(forms.Form):

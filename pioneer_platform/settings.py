@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "allauth.headless",
     "channels",
+    "core",
     "accounts",
     "ledger",
     "kyc",
@@ -241,13 +242,13 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 API_MAX_JSON_BYTES = env.int("API_MAX_JSON_BYTES", default=1_048_576)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "pioneer_platform.api.SessionTokenAuthentication",
+        "core.api.SessionTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["pioneer_platform.api.IsAuthenticatedWithVerifiedEmail"],
-    "DEFAULT_PARSER_CLASSES": ["pioneer_platform.api.LimitedJSONParser"],
+    "DEFAULT_PERMISSION_CLASSES": ["core.api.IsAuthenticatedWithVerifiedEmail"],
+    "DEFAULT_PARSER_CLASSES": ["core.api.LimitedJSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PAGINATION_CLASS": "pioneer_platform.api.CursorPagination",
+    "DEFAULT_PAGINATION_CLASS": "core.api.CursorPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
@@ -257,7 +258,7 @@ REST_FRAMEWORK = {
         "anon": env.str("THROTTLE_ANON", default="120/min"),
         "user": env.str("THROTTLE_USER", default="600/min"),
     },
-    "EXCEPTION_HANDLER": "pioneer_platform.exceptions.exception_handler",
+    "EXCEPTION_HANDLER": "core.handlers.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
@@ -325,4 +326,4 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
-CSRF_FAILURE_VIEW = "pioneer_platform.views.csrf_failure"
+CSRF_FAILURE_VIEW = "core.views.csrf_failure"

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from pioneer_platform import views
+from core import views
 
 api_v1 = [
     path("", include("accounts.api_urls")),
@@ -27,10 +27,10 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
 
-handler400 = "pioneer_platform.views.bad_request"
-handler403 = "pioneer_platform.views.permission_denied"
-handler404 = "pioneer_platform.views.page_not_found"
-handler500 = "pioneer_platform.views.server_error"
+handler400 = "core.views.bad_request"
+handler403 = "core.views.permission_denied"
+handler404 = "core.views.page_not_found"
+handler500 = "core.views.server_error"
 
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from pioneer_platform.models import AppendOnlyModel
+from core.models import AppendOnlyModel
 
 
 class ReputationEvent(AppendOnlyModel):

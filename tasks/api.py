@@ -13,8 +13,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
-from pioneer_platform.api import CursorPagination, LimitedJSONParser, PayloadTooLarge
-from pioneer_platform.errors import InvalidInput, NotFound
+from core.api import CursorPagination, LimitedJSONParser, PayloadTooLarge
+from core.errors import InvalidInput, NotFound
 from tasks import conf, results, selectors, services
 from tasks.models import Credit
 from tasks.serializers import (

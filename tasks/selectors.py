@@ -9,7 +9,7 @@ from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquer
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from pioneer_platform.errors import Forbidden, NotFound
+from core.errors import Forbidden, NotFound
 from tasks.models import Assignment, AssignmentStatus, Credit, GoldScore, Item, Project, State
 
 if TYPE_CHECKING:

@@ -33,7 +33,7 @@ from django.db.models import Exists, F, OuterRef, QuerySet
 from django.utils import timezone
 
 from accounts.services import notify_topic, notify_user
-from pioneer_platform.errors import Conflict, Forbidden, InvalidInput, NotFound
+from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from tasks import conf, kinds, statements
 from tasks.models import (
     Answer,

@@ -17,8 +17,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from pioneer_platform.errors import DomainError, NotFound
-from pioneer_platform.types import AuthenticatedHttpRequest
+from core.errors import DomainError, NotFound
+from core.types import AuthenticatedHttpRequest
 from tasks import results, selectors, services
 from tasks.forms import ProjectForm, ResultsFilterForm, answer_from_post
 from tasks.models import Assignment, Project

@@ -4,8 +4,8 @@ from typing import Any
 
 import pytest
 
+from core.models import AppendOnlyError
 from ledger.models import Leaf
-from pioneer_platform.models import AppendOnlyError
 from reputation import scoring, selectors, services
 from reputation.models import ReputationEvent
 

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from pioneer_platform.errors import Conflict
+from core.errors import Conflict
 from tasks import selectors, services
 from tasks.models import (
     Answer,
@@ -143,7 +143,7 @@ def test_a_pioneer_whose_reservation_ran_out_gets_a_new_item_at_once(
 def test_a_paused_pioneer_cannot_answer_but_can_give_the_item_back(
     make_project: Any, pioneer: Any
 ) -> None:
-    from pioneer_platform.errors import Forbidden
+    from core.errors import Forbidden
 
     project = make_project(items=1, overlap=1)
     held = claim(project, pioneer)

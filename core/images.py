@@ -13,7 +13,7 @@ from typing import IO
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from pioneer_platform.errors import InvalidInput
+from core.errors import InvalidInput
 
 ALLOWED_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 # Well under Pillow's own bomb threshold (~89 Mpx): a phone photo is 12-50 Mpx.

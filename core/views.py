@@ -9,7 +9,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from pioneer_platform.api import json_error, wants_json
+from core.api import json_error, wants_json
 
 logger = logging.getLogger(__name__)
 

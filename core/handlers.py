@@ -1,4 +1,6 @@
-"""The API's one exception handler: domain errors and Django errors to the contract's shape."""
+"""How domain errors reach people: the API's one exception handler (the contract's error
+shape). Kept apart from `core.api` because DRF imports the authentication classes there while
+`rest_framework.views` is still loading."""
 
 from __future__ import annotations
 
@@ -12,8 +14,8 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from pioneer_platform.api import PayloadTooLarge
-from pioneer_platform.errors import DomainError
+from core.api import PayloadTooLarge
+from core.errors import DomainError
 
 
 def _field_errors(data: Any) -> dict[str, Any]:

@@ -85,7 +85,7 @@ def json_error(request: HttpRequest, status_code: int, detail: str) -> JsonRespo
 class SessionTokenScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
     """Documents the headless token in the OpenAPI schema."""
 
-    target_class = "pioneer_platform.api.SessionTokenAuthentication"
+    target_class = "core.api.SessionTokenAuthentication"
     name = "sessionToken"
 
     def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
