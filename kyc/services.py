@@ -28,6 +28,7 @@ from accounts.models import User
 from accounts.services import notify_user, user_clear_verified, user_set_verified
 from core.errors import Conflict, Forbidden, InvalidInput
 from core.images import sanitize_image
+from core.jobs import enqueue_on_commit
 from kyc import checks, conf, crypto
 from kyc.models import (
     Case,
@@ -256,9 +257,7 @@ def case_submit(*, case_id: int, user: User) -> Case:
             actor=user,
             fields=["submitted_at", "claimed_by", "claim_expires_at"],
         )
-        from kyc.tasks import run_checks
-
-        transaction.on_commit(lambda: run_checks.delay(case.pk))
+        enqueue_on_commit("kyc.tasks.run_checks", case.pk)
     return case
 
 

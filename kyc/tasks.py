@@ -1,10 +1,10 @@
-from __future__ import annotations
+"""Celery jobs of KYC: thin wrappers that take ids and call one service."""
 
-from typing import Any
+from __future__ import annotations
 
 from celery import shared_task
 
-from pioneer_platform.celery import app
+from kyc import services
 
 
 @shared_task(
@@ -15,20 +15,9 @@ from pioneer_platform.celery import app
     ignore_result=True,
 )
 def run_checks(case_id: int) -> None:
-    from kyc.services import case_run_checks
-
-    case_run_checks(case_id=case_id)
+    services.case_run_checks(case_id=case_id)
 
 
 @shared_task(acks_late=True, ignore_result=True)
 def purge_documents() -> None:
-    from kyc.services import documents_purge
-
-    documents_purge()
-
-
-@app.on_after_finalize.connect
-def schedule_purge(sender: Any, **kwargs: Any) -> None:
-    sender.add_periodic_task(
-        3600.0, purge_documents.s(), name="kyc: purge documents past retention"
-    )
+    services.documents_purge()

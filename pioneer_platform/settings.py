@@ -177,7 +177,18 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+# Every periodic job, in one place.
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    # Expired reservations return to the pool even on a project nobody claims from (claims
+    # also reclaim lazily), and holders hear a minute before they lose an item.
+    "tasks: sweep reservations": {"task": "tasks.tasks.sweep_reservations", "schedule": 15.0},
+    # Publishing is a no-op when the tree did not grow.
+    "ledger: publish tree head": {"task": "ledger.tasks.publish_tree_head", "schedule": 60.0},
+    "kyc: purge documents past retention": {
+        "task": "kyc.tasks.purge_documents",
+        "schedule": 3600.0,
+    },
+}
 
 # --- Auth and accounts -------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

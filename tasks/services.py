@@ -34,6 +34,7 @@ from django.utils import timezone
 
 from accounts.services import notify_topic, notify_user
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from core.jobs import enqueue_on_commit
 from tasks import conf, kinds, statements
 from tasks.models import (
     Answer,
@@ -282,10 +283,7 @@ def project_transition(*, project: Project, actor: User, action: str) -> Project
     locked.save(update_fields=fields)
     _audit(locked, actor, f"project.{target}")
     if target == State.PUBLISHED:
-        from tasks.tasks import announce_project
-
-        project_id = locked.pk
-        transaction.on_commit(lambda: announce_project.delay(project_id))
+        enqueue_on_commit("tasks.tasks.announce_project", locked.pk)
     notify_topic(
         topic=f"project:{locked.public_id}",
         event={"type": "project.state", "project": str(locked.public_id), "state": target},
@@ -807,12 +805,7 @@ def _schedule_remaining(project: Project) -> None:
     counts it already sent."""
     if not REMAINING.due(project.public_id):
         return
-    from tasks.tasks import broadcast_remaining
-
-    project_id = project.pk
-    transaction.on_commit(
-        lambda: broadcast_remaining.apply_async((project_id,), countdown=REMAINING.seconds)
-    )
+    enqueue_on_commit("tasks.tasks.broadcast_remaining", project.pk, countdown=REMAINING.seconds)
 
 
 def remaining_broadcast(*, project_id: int) -> None:
