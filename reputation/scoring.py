@@ -21,6 +21,16 @@ LEVELS: tuple[tuple[float, float], ...] = (
 )
 
 
+# The one table of what each level unlocks; `reputation.selectors.has_privilege` reads it.
+PRIVILEGES: dict[str, int] = {
+    "review_peers": 2,
+    "validator_candidate": 3,
+    "work_higher_level_projects": 3,
+    "host_workshops": 4,
+    "weighted_flags": 4,
+}
+
+
 def wilson_lower_bound(positive: float, total: float, z: float = Z_95) -> float:
     if total <= 0:
         return 0.0

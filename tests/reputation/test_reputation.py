@@ -55,3 +55,29 @@ def test_bad_events_are_refused(user: Any, kwargs: dict[str, Any], field: str) -
     with pytest.raises(ValueError, match=f"^{field}:"):
         services.event_record(**arguments)
     assert ReputationEvent.objects.count() == 0
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("level", "privilege", "expected"),
+    [
+        (1, "review_peers", False),  # a newcomer reviews nobody
+        (2, "review_peers", True),
+        (2, "host_workshops", False),  # hosting needs the top level
+        (4, "host_workshops", True),
+        (3, "validator_candidate", True),
+    ],
+)
+def test_has_privilege_follows_the_level_table(
+    user: Any, level: int, privilege: str, expected: bool
+) -> None:
+    from reputation.models import ReputationScore
+
+    ReputationScore.objects.create(user=user, level=level)
+    assert selectors.has_privilege(user, privilege) is expected
+
+
+@pytest.mark.django_db
+def test_has_privilege_refuses_an_unknown_name(user: Any) -> None:
+    with pytest.raises(ValueError, match="unknown privilege"):
+        selectors.has_privilege(user, "fly")
