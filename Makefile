@@ -21,18 +21,20 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	touch $(VENV)/.runtime $@
 
 # With REDIS_URL set, a Celery worker (with beat) runs beside the server and stops with it.
+# Prefork workers run one task per process and Celery closes the connection pool after each
+# task, so they connect per task (DB_POOL_MAX_SIZE=0); the server keeps its pool.
 run: $(VENV)/.runtime
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
 	@if [ -n "$$REDIS_URL" ]; then \
-	  $(BIN)/celery -A pioneer_platform worker --beat --loglevel INFO --concurrency 2 & \
+	  DB_POOL_MAX_SIZE=0 $(BIN)/celery -A pioneer_platform worker --beat --loglevel INFO --concurrency 2 & \
 	  worker=$$!; trap "kill $$worker 2>/dev/null" EXIT; \
 	fi; \
 	echo "Serving on http://$(HOST):$(PORT)/"; \
 	$(BIN)/daphne -b $(HOST) -p $(PORT) pioneer_platform.asgi:application
 
 worker: $(VENV)/.runtime
-	$(BIN)/celery -A pioneer_platform worker --beat --loglevel INFO
+	DB_POOL_MAX_SIZE=0 $(BIN)/celery -A pioneer_platform worker --beat --loglevel INFO
 
 # Browser tests drive Debian's Chromium; install it when it is missing and we may.
 browser:

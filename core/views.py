@@ -70,6 +70,23 @@ def server_error(request: HttpRequest) -> HttpResponse:
     )
 
 
+# How long a client should wait before retrying when the server is out of database
+# connections: a few pool timeouts' worth of other requests finishing.
+RETRY_AFTER_SECONDS = 5
+
+
+def service_unavailable(request: HttpRequest) -> HttpResponse:
+    response = _error_page(
+        request,
+        503,
+        "Busy right now",
+        "The service is handling more requests than it can at once; please try again in a "
+        "few seconds.",
+    )
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     return _error_page(
         request,

@@ -89,6 +89,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "core.middleware.DatabaseConnectionMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -134,13 +135,30 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
 else:
-    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+    # Under ASGI each request runs in a thread of its own, so persistent connections
+    # (CONN_MAX_AGE) would pile up one per thread until PostgreSQL refuses every client of
+    # the cluster. Each process borrows instead from one psycopg pool of at most
+    # DB_POOL_MAX_SIZE connections, given back when the request ends; a request that
+    # waits DB_POOL_TIMEOUT seconds for one is answered 503 (core.middleware).
+    # DB_POOL_MAX_SIZE=0 turns the pool off (a connection per request, or CONN_MAX_AGE):
+    # prefork Celery workers run one task per process and close the pool after each.
+    DB_POOL_MAX_SIZE = env.int("DB_POOL_MAX_SIZE", default=10)
+    if DB_POOL_MAX_SIZE > 0:
+        DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool refuses persistent connections
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": env.int("DB_POOL_MIN_SIZE", default=min(2, DB_POOL_MAX_SIZE)),
+            "max_size": DB_POOL_MAX_SIZE,
+            "timeout": env.float("DB_POOL_TIMEOUT", default=10.0),
+        }
+    else:
+        DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
     # Django turns prepared statements off (for transaction-mode poolers). Its own
     # queries bind on the client and are never prepared either way; this lets the feed's
     # server-bound hot statements (`tasks.statements`) be prepared after a few runs, so
-    # the server stops parsing and planning them on every claim. Set it empty behind a
-    # pooler that cannot keep prepared statements.
+    # the server stops parsing and planning them on every claim; pooled connections keep
+    # them across requests. Set it empty behind a transaction-mode pooler (PgBouncer) that
+    # cannot keep prepared statements.
     prepare_threshold = env.str("DB_PREPARE_THRESHOLD", default="5")
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
         "prepare_threshold", int(prepare_threshold) if prepare_threshold else None

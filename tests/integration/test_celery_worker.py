@@ -6,36 +6,24 @@ import os
 import subprocess
 import sys
 import time
-from pathlib import Path
-from urllib.parse import quote
 
 import pytest
-from django.db import connection
 
 from ledger import services
 from ledger.models import TreeHead
 from ledger.tasks import publish_tree_head
 from pioneer_platform.celery import app
+from tests.integration.helpers import ROOT, database_url
 from tests.ledger.test_log import export_payload
 
-ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
-
-
-def worker_database_url() -> str:
-    settings = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{settings['NAME']}"
-    user = quote(settings["USER"] or "")
-    password = f":{quote(settings['PASSWORD'])}" if settings["PASSWORD"] else ""
-    return f"postgres://{user}{password}@{settings['HOST']}:{settings['PORT'] or 5432}/{settings['NAME']}"
 
 
 def test_worker_publishes_a_tree_head(redis_url: str, postgres: None) -> None:
     services.record("dataset.export", export_payload(1))
     env = {
         **os.environ,
-        "DATABASE_URL": worker_database_url(),
+        "DATABASE_URL": database_url(),
         "REDIS_URL": redis_url,
         "CELERY_TASK_ALWAYS_EAGER": "false",
     }
