@@ -11,6 +11,7 @@ import datetime
 import hashlib
 import io
 import logging
+import unicodedata
 import uuid
 from collections.abc import Iterable
 from datetime import timedelta
@@ -107,11 +108,70 @@ def _is_moderator(user: User) -> bool:
 # --- pioneer ---------------------------------------------------------------------------
 
 
-def _clean_fields(fields: dict[str, Any]) -> dict[str, Any]:
+# Characters that change how a name is shown without being seen (direction overrides and
+# isolates U+202A-U+202E and U+2066-U+2069, zero-width spaces, joiners and marks
+# U+200B-U+200F, the byte order mark), control characters, line and paragraph separators,
+# and lone surrogates: a name holding one can read differently on the moderator's screen
+# than it is stored.
+HIDDEN_CATEGORIES = {"Cc", "Cf", "Cs", "Zl", "Zp"}
+MAX_AGE_YEARS = 130
+# Identity documents are issued for at most about ten years, a few for twenty.
+MAX_VALIDITY_YEARS = 30
+
+
+def _has_hidden_characters(text: str, allowed: str = "") -> bool:
+    return any(
+        unicodedata.category(char) in HIDDEN_CATEGORIES and char not in allowed for char in text
+    )
+
+
+def _years_from(day: datetime.date, years: int) -> datetime.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February in a year without one
+        return day.replace(year=day.year + years, day=28)
+
+
+def _check_dates(cleaned: dict[str, Any], current: Case | None) -> None:
+    today = timezone.now().date()
+    typed: datetime.date | None = cleaned.get("birth_date")
+    if typed is not None:
+        if typed >= today:
+            raise InvalidInput("The birth date must be in the past.", field="birth_date")
+        if typed < _years_from(today, -MAX_AGE_YEARS):
+            raise InvalidInput(
+                f"The birth date is more than {MAX_AGE_YEARS} years ago; check the year.",
+                field="birth_date",
+            )
+    typed_expiry: datetime.date | None = cleaned.get("expiry_date")
+    if typed_expiry is not None and typed_expiry > _years_from(today, MAX_VALIDITY_YEARS):
+        raise InvalidInput(
+            f"No identity document is valid for more than {MAX_VALIDITY_YEARS} years; "
+            "check the year.",
+            field="expiry_date",
+        )
+    # An edit may change either date; the pair must still make sense.
+    birth = typed or (current.birth_date if current else None)
+    expiry = typed_expiry or (current.expiry_date if current else None)
+    if birth is not None and expiry is not None and expiry <= birth:
+        raise InvalidInput(
+            "The expiry date must be after the birth date.",
+            field="expiry_date" if typed_expiry is not None else "birth_date",
+        )
+
+
+def _clean_fields(fields: dict[str, Any], current: Case | None = None) -> dict[str, Any]:
     cleaned = dict(fields)
     for name in ("surname", "given_names", "document_number", "mrz"):
         if name in cleaned and cleaned[name] is not None:
             cleaned[name] = str(cleaned[name]).strip()
+            # The machine-readable zone is typed as lines; nothing else may hide in it.
+            if _has_hidden_characters(cleaned[name], allowed="\r\n" if name == "mrz" else ""):
+                raise InvalidInput(
+                    "Remove the invisible or control characters (such as text direction "
+                    "marks) from this field.",
+                    field=name,
+                )
     for name in ("nationality", "issuing_state"):
         if name in cleaned:
             value = str(cleaned[name]).strip().upper()
@@ -120,9 +180,7 @@ def _clean_fields(fields: dict[str, Any]) -> dict[str, Any]:
             cleaned[name] = value
     if "document_type" in cleaned and cleaned["document_type"] not in DocumentType.values:
         raise InvalidInput("Unknown document type.", field="document_type")
-    today = timezone.now().date()
-    if "birth_date" in cleaned and cleaned["birth_date"] >= today:
-        raise InvalidInput("The birth date must be in the past.", field="birth_date")
+    _check_dates(cleaned, current)
     return cleaned
 
 
@@ -142,13 +200,13 @@ def case_create(*, user: User, **fields: Any) -> Case:
 
 
 def case_update(*, case_id: int, user: User, **fields: Any) -> Case:
-    cleaned = _clean_fields(fields)
     with transaction.atomic():
         case = _locked(case_id)
         if case.user_id != user.pk:
             raise Forbidden("This is not your case.")
         if case.state not in EDITABLE:
             raise Conflict("The case can only be edited before it is submitted.")
+        cleaned = _clean_fields(fields, current=case)
         for name, value in cleaned.items():
             setattr(case, name, value)
         case.save(update_fields=[*cleaned, "updated_at"])
