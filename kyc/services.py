@@ -30,15 +30,17 @@ from accounts.services import notify_user, user_clear_verified, user_set_verifie
 from core.errors import Conflict, Forbidden, InvalidInput
 from core.images import sanitize_image
 from core.jobs import enqueue_on_commit
-from kyc import checks, conf, crypto
+from kyc import checks, conf, crypto, selectors
 from kyc.models import (
     Case,
     CaseEvent,
+    CheckAssignment,
     CheckResult,
     Document,
     DocumentKind,
     DocumentType,
     ReasonCode,
+    ReviewConflict,
     State,
     ValidatorVote,
 )
@@ -82,6 +84,23 @@ def _locked(case_id: int) -> Case:
 def _guard(case: Case, action: str) -> None:
     if case.state not in TRANSITIONS[action]:
         raise Conflict(f"A case in state '{case.state}' cannot be {action.replace('_', ' ')}ed.")
+
+
+def _guard_reviewer(case: Case, reviewer: User) -> None:
+    """Every reviewing action on a case passes here, a moderator's or a validator's: nobody
+    acts on their own case or on one they have a conflict of interest with
+    (`selectors.conflicts_of`). Call it with the case locked, so the check and the action
+    see the same case."""
+    reason = selectors.review_conflict(case=case, person=reviewer)
+    if reason:
+        raise Forbidden(reason)
+
+
+def _locked_for_review(case_id: int, reviewer: User, action: str) -> Case:
+    case = _locked(case_id)
+    _guard_reviewer(case, reviewer)
+    _guard(case, action)
+    return case
 
 
 def _move(
@@ -408,8 +427,7 @@ def case_claim(*, case_id: int, moderator: User) -> Case:
     if not _is_moderator(moderator):
         raise Forbidden("Only moderators review cases.")
     with transaction.atomic():
-        case = _locked(case_id)
-        _guard(case, "claim")
+        case = _locked_for_review(case_id, moderator, "claim")
         now = timezone.now()
         if (
             case.claimed_by_id not in (None, moderator.pk)
@@ -417,8 +435,6 @@ def case_claim(*, case_id: int, moderator: User) -> Case:
             and case.claim_expires_at > now
         ):
             raise Conflict("Another moderator is reviewing this case.")
-        if case.state == State.APPEALED and case.decided_by_id == moderator.pk:
-            raise Conflict("An appeal is decided by a different moderator than the first decision.")
         case.claimed_by = moderator
         case.claim_expires_at = now + timedelta(minutes=conf.claim_minutes())
         case.save(update_fields=["claimed_by", "claim_expires_at", "updated_at"])
@@ -461,16 +477,10 @@ def case_decide(
         raise InvalidInput("Tell the pioneer exactly what to fix.", field="resubmission_reasons")
     target = DECISIONS[decision]
     with transaction.atomic():
-        case = _locked(case_id)
-        _guard(case, "decide")
+        case = _locked_for_review(case_id, moderator, "decide")
         _holds_claim(case, moderator)
-        if case.state == State.APPEALED:
-            if case.decided_by_id == moderator.pk:
-                raise Conflict(
-                    "An appeal is decided by a different moderator than the first decision."
-                )
-            if target == State.RESUBMISSION_REQUESTED:
-                raise InvalidInput("An appeal is approved or rejected.", field="decision")
+        if case.state == State.APPEALED and target == State.RESUBMISSION_REQUESTED:
+            raise InvalidInput("An appeal is approved or rejected.", field="decision")
         _record_outcome(
             case,
             target=target,
@@ -567,8 +577,7 @@ def case_escalate(*, case_id: int, moderator: User, reason: str) -> Case:
     if not reason.strip():
         raise InvalidInput("Say why the case needs escalation.", field="reason")
     with transaction.atomic():
-        case = _locked(case_id)
-        _guard(case, "escalate")
+        case = _locked_for_review(case_id, moderator, "escalate")
         _holds_claim(case, moderator)
         case.claimed_by = None
         case.claim_expires_at = None
@@ -581,6 +590,39 @@ def case_escalate(*, case_id: int, moderator: User, reason: str) -> Case:
             fields=["claimed_by", "claim_expires_at"],
         )
     return case
+
+
+def conflict_declare(*, case_id: int, reviewer: User, reason: str) -> ReviewConflict:
+    """A moderator or validator says they cannot judge this person impartially. From now on
+    none of the person's cases reach them; a claim or check they hold on it is given back."""
+    if not (_is_moderator(reviewer) or reviewer.has_perm("accounts.vote_kyc_checks")):
+        raise Forbidden("Only moderators and validators declare conflicts of interest.")
+    if not reason.strip():
+        raise InvalidInput("Say what ties you to this person.", field="reason")
+    with transaction.atomic():
+        case = _locked(case_id)
+        if case.user_id == reviewer.pk:
+            raise Conflict("This is your own case; it never reaches you for review.")
+        conflict, _ = ReviewConflict.objects.get_or_create(
+            reviewer=reviewer,
+            subject_id=case.user_id,
+            defaults={"case": case, "reason": reason.strip()},
+        )
+        if case.claimed_by_id == reviewer.pk:
+            case.claimed_by = None
+            case.claim_expires_at = None
+            case.save(update_fields=["claimed_by", "claim_expires_at", "updated_at"])
+        CheckAssignment.objects.filter(
+            validator=reviewer, case__user_id=case.user_id, closed_at__isnull=True
+        ).update(closed_at=timezone.now())
+        CaseEvent.objects.create(
+            case=case,
+            actor=reviewer,
+            action="declare_conflict",
+            from_state=case.state,
+            to_state=case.state,
+        )
+    return conflict
 
 
 def case_appeal(*, case_id: int, user: User, reason: str) -> Case:
