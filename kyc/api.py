@@ -139,6 +139,7 @@ def _check_payload(request: Request, check: validation.Check) -> dict[str, Any]:
         "id": check.id,
         "question": check.question,
         "text": check.text,
+        "expires_at": check.assignment.expires_at,
         "images": [
             request.build_absolute_uri(reverse("kyc-check-image", args=[check.id, kind]))
             for kind in validation.check_images(check)
@@ -170,6 +171,21 @@ class VoteView(APIView):
         return Response({"id": check_id, "answer": vote.answer}, status=status.HTTP_201_CREATED)
 
 
+class CheckConflictView(APIView):
+    """The validator knows the person: record the conflict and give the check back."""
+
+    permission_classes = VALIDATOR
+
+    @extend_schema(request=ReasonInputSerializer, responses={204: None})
+    def post(self, request: Request, check_id: str) -> Response:
+        data = ReasonInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        validation.check_give_back(
+            validator=_user(request), check_id=check_id, reason=data.validated_data["reason"]
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
 class QueueView(ListAPIView):
     permission_classes = MODERATOR
     serializer_class = QueueCaseSerializer
@@ -182,7 +198,7 @@ class QueueView(ListAPIView):
     def get_queryset(self) -> Any:
         query = QueueQuerySerializer(data=self.request.query_params)
         query.is_valid(raise_exception=True)
-        return selectors.queue(**query.validated_data)
+        return selectors.queue(reviewer=_user(self.request), **query.validated_data)
 
 
 class ClaimView(APIView):
@@ -219,6 +235,23 @@ class EscalateView(APIView):
             case_id=case.pk, moderator=_user(request), reason=data.validated_data["reason"]
         )
         return _case_response(request, public_id)
+
+
+class CaseConflictView(APIView):
+    """The moderator cannot judge this person impartially: none of their cases reach them
+    again, and a claim on this one is given back."""
+
+    permission_classes = MODERATOR
+
+    @extend_schema(request=ReasonInputSerializer, responses={204: None})
+    def post(self, request: Request, public_id: str) -> Response:
+        case = selectors.case_for_viewer(user=_user(request), public_id=public_id)
+        data = ReasonInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.conflict_declare(
+            case_id=case.pk, reviewer=_user(request), reason=data.validated_data["reason"]
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class SlaView(APIView):

@@ -15,9 +15,19 @@ urlpatterns = [
     path("kyc/cases/<str:public_id>/claim/", api.ClaimView.as_view(), name="kyc-claim"),
     path("kyc/cases/<str:public_id>/decide/", api.DecideView.as_view(), name="kyc-decide"),
     path("kyc/cases/<str:public_id>/escalate/", api.EscalateView.as_view(), name="kyc-escalate"),
+    path(
+        "kyc/cases/<str:public_id>/conflict/",
+        api.CaseConflictView.as_view(),
+        name="kyc-case-conflict",
+    ),
     path("kyc/me/data/", api.MyDataView.as_view(), name="kyc-my-data"),
     path("kyc/checks/next/", api.NextCheckView.as_view(), name="kyc-next-check"),
     path("kyc/checks/<str:check_id>/vote/", api.VoteView.as_view(), name="kyc-vote"),
+    path(
+        "kyc/checks/<str:check_id>/conflict/",
+        api.CheckConflictView.as_view(),
+        name="kyc-check-conflict",
+    ),
     path("kyc/queue/", api.QueueView.as_view(), name="kyc-queue"),
     path("kyc/sla/", api.SlaView.as_view(), name="kyc-sla"),
 ]

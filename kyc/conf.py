@@ -5,7 +5,8 @@
   into .local/ in development; required in production.
 - KYC_MAX_UPLOAD_BYTES (10 MB), KYC_MAX_PIXELS (40 Mpx), KYC_MIN_AGE (18),
   KYC_CLAIM_MINUTES (30), KYC_RETENTION_DAYS (30), KYC_IDENTITY_KEY (HMAC key for the
-  one-identity-per-person hash; generated in development).
+  one-identity-per-person hash; generated in development), KYC_VALIDATOR_VOTES (3),
+  KYC_CHECK_MINUTES (10: how long a check handed to a validator stays theirs).
 """
 
 from __future__ import annotations
@@ -69,3 +70,7 @@ def retention_days() -> int:
 def validator_votes() -> int:
     """Independent validator votes per question before the validators' verdict counts."""
     return int(getattr(settings, "KYC_VALIDATOR_VOTES", 3))
+
+
+def check_minutes() -> int:
+    return int(getattr(settings, "KYC_CHECK_MINUTES", 10))

@@ -193,13 +193,6 @@ class Question(models.TextChoices):
     DOCUMENT_GENUINE = "document_readable_unaltered", "Is the document readable and unaltered?"
 
 
-# The images each question needs, and nothing more: validators never see typed fields.
-QUESTION_IMAGES = {
-    Question.SELFIE_MATCHES: ("id_front", "selfie"),
-    Question.DOCUMENT_GENUINE: ("id_front", "id_back"),
-}
-
-
 class ValidatorVote(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="votes")
     validator = models.ForeignKey(
@@ -221,3 +214,63 @@ class ValidatorVote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.question}={self.answer} on case {self.case_id}"
+
+
+class CheckAssignment(models.Model):
+    """One question about one case, handed to one validator until it expires.
+
+    A validator reaches a case's images and vote only through an assignment of theirs that
+    is still open: `next_check` creates it, the vote closes it, and a declared conflict
+    gives it back. The id shown to the validator is this row's, never the case's.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="check_assignments")
+    validator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    question = models.CharField(max_length=40, choices=Question.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True, help_text="answered or given back")
+
+    class Meta:
+        indexes = [
+            # The validator's open check, looked up on every request of theirs.
+            models.Index(
+                fields=["validator"],
+                condition=Q(closed_at__isnull=True),
+                name="kyc_assignment_open",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.question} on case {self.case_id}"
+
+
+class ReviewConflict(AppendOnlyModel):
+    """A moderator or validator said they cannot judge this person impartially (family,
+    friend, colleague...). It is about the person, so it covers their later cases too."""
+
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    subject = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    case = models.ForeignKey(
+        Case, null=True, on_delete=models.SET_NULL, related_name="+", help_text="declared on"
+    )
+    # Kept for whoever audits conflicts; never copied into the case history.
+    reason = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["reviewer", "subject"], name="kyc_one_conflict_per_pair"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"conflict of {self.reviewer_id} with {self.subject_id}"

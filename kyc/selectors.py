@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 from uuid import UUID
 
-from django.db.models import F, QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, F, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
-from core.errors import NotFound
-from kyc.models import Case, CaseEvent, Document, State
+from core.errors import Forbidden, NotFound
+from kyc.models import Case, CaseEvent, Document, ReviewConflict, State, ValidatorVote
 
 QUEUE_STATES = [State.IN_REVIEW, State.ESCALATED, State.APPEALED]
 
@@ -25,7 +25,73 @@ def _uuid(value: str | UUID) -> UUID | None:
         return None
 
 
+def _conflict_rules(person: User) -> dict[str, Q]:
+    """Each way `person` can be tied to a case, as a condition on the case."""
+    declared = ReviewConflict.objects.filter(reviewer=person).values("subject_id")
+    voted_then_escalated = ValidatorVote.objects.filter(
+        validator=person, case__events__to_state=State.ESCALATED
+    ).values("case__user_id")
+    own_identities = (
+        Case.objects.filter(user=person).exclude(identity_hash="").values("identity_hash")
+    )
+    return {
+        "own": Q(user_id=person.pk),
+        "same_identity": Q(identity_hash__in=own_identities),
+        "declared": Q(user_id__in=declared),
+        "voted": Q(user_id__in=voted_then_escalated),
+        "appeal": Q(state=State.APPEALED, decided_by_id=person.pk),
+    }
+
+
+CONFLICT_MESSAGES = {
+    "own": "This is your own case: nobody reviews their own identity.",
+    "same_identity": "This case uses the same identity document as your own case.",
+    "declared": "You declared a conflict of interest with this person.",
+    "voted": "You voted on this person's case before it went to a moderator.",
+    "appeal": "An appeal is decided by a different moderator than the first decision.",
+}
+
+
+def conflicts_of(person: User) -> Q:
+    """The cases `person` may not review, claim, decide, vote on or open as a reviewer.
+
+    The one definition of a conflict of interest: the services' reviewer guard, the
+    moderators' queue and the validators' checks all use it. A conflict is with a person,
+    so it covers their later cases too:
+    - their own case, and any case with the identity (document) of one of their own cases;
+    - a person they declared a conflict with (`ReviewConflict`);
+    - a person whose case they voted on as a validator and that then went to a moderator
+      (a "no" or a risk flag): their view of that person is already on record;
+    - an appeal against their own decision.
+    """
+    rules = iter(_conflict_rules(person).values())
+    combined = next(rules)
+    for rule in rules:
+        combined |= rule
+    return combined
+
+
+def review_conflict(*, case: Case, person: User) -> str | None:
+    """Why `person` may not review `case` (the first rule that applies), or None."""
+    rules = _conflict_rules(person)
+    found = (
+        Case.objects.filter(pk=case.pk)
+        .values(
+            **{
+                name: ExpressionWrapper(rule, output_field=BooleanField())
+                for name, rule in rules.items()
+            }
+        )
+        .first()
+    )
+    for name in rules:
+        if found and found[name]:
+            return CONFLICT_MESSAGES[name]
+    return None
+
+
 def case_for_viewer(*, user: User, public_id: str | UUID) -> Case:
+    """The case for its owner, or for a moderator without a conflict with it (403)."""
     key = _uuid(public_id)
     cases = Case.objects.select_related("user", "claimed_by", "decided_by").prefetch_related(
         "checks"
@@ -35,6 +101,16 @@ def case_for_viewer(*, user: User, public_id: str | UUID) -> Case:
     case = cases.filter(public_id=key).first() if key else None
     if case is None:
         raise NotFound("No such case.")
+    if case.user_id != user.pk and (reason := review_conflict(case=case, person=user)):
+        raise Forbidden(reason)
+    return case
+
+
+def case_for_reviewer(*, user: User, public_id: str | UUID) -> Case:
+    """The case as a moderator reviews it: never their own."""
+    case = case_for_viewer(user=user, public_id=public_id)
+    if case.user_id == user.pk:
+        raise Forbidden(CONFLICT_MESSAGES["own"])
     return case
 
 
@@ -61,13 +137,19 @@ def document_for_viewer(*, user: User, public_id: str | UUID, kind: str) -> Docu
 
 def queue(
     *,
+    reviewer: User,
     state: str | None = None,
     country: str | None = None,
     flag: str | None = None,
     older_than_hours: int | None = None,
 ) -> QuerySet[Case]:
-    """Cases waiting for a moderator, oldest first, with what the queue shows in one query."""
-    cases = Case.objects.filter(state__in=QUEUE_STATES).select_related("claimed_by")
+    """Cases waiting for `reviewer`, oldest first, with what the queue shows in one query;
+    cases they have a conflict with never show."""
+    cases = (
+        Case.objects.filter(state__in=QUEUE_STATES)
+        .exclude(conflicts_of(reviewer))
+        .select_related("claimed_by")
+    )
     if state:
         cases = cases.filter(state=state)
     if country:

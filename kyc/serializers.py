@@ -39,7 +39,10 @@ class QueueQuerySerializer(serializers.Serializer):
     state = serializers.ChoiceField(choices=["in_review", "escalated", "appealed"], required=False)
     country = serializers.RegexField(r"^[A-Za-z]{1,3}$", required=False)
     flag = serializers.RegexField(r"^[a-z_]{1,40}$", required=False)
-    older_than_hours = serializers.IntegerField(min_value=0, required=False)
+    # Ten years: anything longer is a typo, and would overflow the date arithmetic.
+    older_than_hours = serializers.IntegerField(
+        min_value=0, max_value=24 * 365 * 10, required=False
+    )
 
 
 class CheckOutputSerializer(serializers.ModelSerializer):

@@ -11,6 +11,7 @@ import datetime
 import hashlib
 import io
 import logging
+import unicodedata
 import uuid
 from collections.abc import Iterable
 from datetime import timedelta
@@ -29,15 +30,17 @@ from accounts.services import notify_user, user_clear_verified, user_set_verifie
 from core.errors import Conflict, Forbidden, InvalidInput
 from core.images import sanitize_image
 from core.jobs import enqueue_on_commit
-from kyc import checks, conf, crypto
+from kyc import checks, conf, crypto, selectors
 from kyc.models import (
     Case,
     CaseEvent,
+    CheckAssignment,
     CheckResult,
     Document,
     DocumentKind,
     DocumentType,
     ReasonCode,
+    ReviewConflict,
     State,
     ValidatorVote,
 )
@@ -83,6 +86,23 @@ def _guard(case: Case, action: str) -> None:
         raise Conflict(f"A case in state '{case.state}' cannot be {action.replace('_', ' ')}ed.")
 
 
+def _guard_reviewer(case: Case, reviewer: User) -> None:
+    """Every reviewing action on a case passes here, a moderator's or a validator's: nobody
+    acts on their own case or on one they have a conflict of interest with
+    (`selectors.conflicts_of`). Call it with the case locked, so the check and the action
+    see the same case."""
+    reason = selectors.review_conflict(case=case, person=reviewer)
+    if reason:
+        raise Forbidden(reason)
+
+
+def _locked_for_review(case_id: int, reviewer: User, action: str) -> Case:
+    case = _locked(case_id)
+    _guard_reviewer(case, reviewer)
+    _guard(case, action)
+    return case
+
+
 def _move(
     case: Case,
     *,
@@ -107,11 +127,70 @@ def _is_moderator(user: User) -> bool:
 # --- pioneer ---------------------------------------------------------------------------
 
 
-def _clean_fields(fields: dict[str, Any]) -> dict[str, Any]:
+# Characters that change how a name is shown without being seen (direction overrides and
+# isolates U+202A-U+202E and U+2066-U+2069, zero-width spaces, joiners and marks
+# U+200B-U+200F, the byte order mark), control characters, line and paragraph separators,
+# and lone surrogates: a name holding one can read differently on the moderator's screen
+# than it is stored.
+HIDDEN_CATEGORIES = {"Cc", "Cf", "Cs", "Zl", "Zp"}
+MAX_AGE_YEARS = 130
+# Identity documents are issued for at most about ten years, a few for twenty.
+MAX_VALIDITY_YEARS = 30
+
+
+def _has_hidden_characters(text: str, allowed: str = "") -> bool:
+    return any(
+        unicodedata.category(char) in HIDDEN_CATEGORIES and char not in allowed for char in text
+    )
+
+
+def _years_from(day: datetime.date, years: int) -> datetime.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February in a year without one
+        return day.replace(year=day.year + years, day=28)
+
+
+def _check_dates(cleaned: dict[str, Any], current: Case | None) -> None:
+    today = timezone.now().date()
+    typed: datetime.date | None = cleaned.get("birth_date")
+    if typed is not None:
+        if typed >= today:
+            raise InvalidInput("The birth date must be in the past.", field="birth_date")
+        if typed < _years_from(today, -MAX_AGE_YEARS):
+            raise InvalidInput(
+                f"The birth date is more than {MAX_AGE_YEARS} years ago; check the year.",
+                field="birth_date",
+            )
+    typed_expiry: datetime.date | None = cleaned.get("expiry_date")
+    if typed_expiry is not None and typed_expiry > _years_from(today, MAX_VALIDITY_YEARS):
+        raise InvalidInput(
+            f"No identity document is valid for more than {MAX_VALIDITY_YEARS} years; "
+            "check the year.",
+            field="expiry_date",
+        )
+    # An edit may change either date; the pair must still make sense.
+    birth = typed or (current.birth_date if current else None)
+    expiry = typed_expiry or (current.expiry_date if current else None)
+    if birth is not None and expiry is not None and expiry <= birth:
+        raise InvalidInput(
+            "The expiry date must be after the birth date.",
+            field="expiry_date" if typed_expiry is not None else "birth_date",
+        )
+
+
+def _clean_fields(fields: dict[str, Any], current: Case | None = None) -> dict[str, Any]:
     cleaned = dict(fields)
     for name in ("surname", "given_names", "document_number", "mrz"):
         if name in cleaned and cleaned[name] is not None:
             cleaned[name] = str(cleaned[name]).strip()
+            # The machine-readable zone is typed as lines; nothing else may hide in it.
+            if _has_hidden_characters(cleaned[name], allowed="\r\n" if name == "mrz" else ""):
+                raise InvalidInput(
+                    "Remove the invisible or control characters (such as text direction "
+                    "marks) from this field.",
+                    field=name,
+                )
     for name in ("nationality", "issuing_state"):
         if name in cleaned:
             value = str(cleaned[name]).strip().upper()
@@ -120,9 +199,7 @@ def _clean_fields(fields: dict[str, Any]) -> dict[str, Any]:
             cleaned[name] = value
     if "document_type" in cleaned and cleaned["document_type"] not in DocumentType.values:
         raise InvalidInput("Unknown document type.", field="document_type")
-    today = timezone.now().date()
-    if "birth_date" in cleaned and cleaned["birth_date"] >= today:
-        raise InvalidInput("The birth date must be in the past.", field="birth_date")
+    _check_dates(cleaned, current)
     return cleaned
 
 
@@ -142,13 +219,13 @@ def case_create(*, user: User, **fields: Any) -> Case:
 
 
 def case_update(*, case_id: int, user: User, **fields: Any) -> Case:
-    cleaned = _clean_fields(fields)
     with transaction.atomic():
         case = _locked(case_id)
         if case.user_id != user.pk:
             raise Forbidden("This is not your case.")
         if case.state not in EDITABLE:
             raise Conflict("The case can only be edited before it is submitted.")
+        cleaned = _clean_fields(fields, current=case)
         for name, value in cleaned.items():
             setattr(case, name, value)
         case.save(update_fields=[*cleaned, "updated_at"])
@@ -350,8 +427,7 @@ def case_claim(*, case_id: int, moderator: User) -> Case:
     if not _is_moderator(moderator):
         raise Forbidden("Only moderators review cases.")
     with transaction.atomic():
-        case = _locked(case_id)
-        _guard(case, "claim")
+        case = _locked_for_review(case_id, moderator, "claim")
         now = timezone.now()
         if (
             case.claimed_by_id not in (None, moderator.pk)
@@ -359,8 +435,6 @@ def case_claim(*, case_id: int, moderator: User) -> Case:
             and case.claim_expires_at > now
         ):
             raise Conflict("Another moderator is reviewing this case.")
-        if case.state == State.APPEALED and case.decided_by_id == moderator.pk:
-            raise Conflict("An appeal is decided by a different moderator than the first decision.")
         case.claimed_by = moderator
         case.claim_expires_at = now + timedelta(minutes=conf.claim_minutes())
         case.save(update_fields=["claimed_by", "claim_expires_at", "updated_at"])
@@ -403,16 +477,10 @@ def case_decide(
         raise InvalidInput("Tell the pioneer exactly what to fix.", field="resubmission_reasons")
     target = DECISIONS[decision]
     with transaction.atomic():
-        case = _locked(case_id)
-        _guard(case, "decide")
+        case = _locked_for_review(case_id, moderator, "decide")
         _holds_claim(case, moderator)
-        if case.state == State.APPEALED:
-            if case.decided_by_id == moderator.pk:
-                raise Conflict(
-                    "An appeal is decided by a different moderator than the first decision."
-                )
-            if target == State.RESUBMISSION_REQUESTED:
-                raise InvalidInput("An appeal is approved or rejected.", field="decision")
+        if case.state == State.APPEALED and target == State.RESUBMISSION_REQUESTED:
+            raise InvalidInput("An appeal is approved or rejected.", field="decision")
         _record_outcome(
             case,
             target=target,
@@ -509,8 +577,7 @@ def case_escalate(*, case_id: int, moderator: User, reason: str) -> Case:
     if not reason.strip():
         raise InvalidInput("Say why the case needs escalation.", field="reason")
     with transaction.atomic():
-        case = _locked(case_id)
-        _guard(case, "escalate")
+        case = _locked_for_review(case_id, moderator, "escalate")
         _holds_claim(case, moderator)
         case.claimed_by = None
         case.claim_expires_at = None
@@ -523,6 +590,39 @@ def case_escalate(*, case_id: int, moderator: User, reason: str) -> Case:
             fields=["claimed_by", "claim_expires_at"],
         )
     return case
+
+
+def conflict_declare(*, case_id: int, reviewer: User, reason: str) -> ReviewConflict:
+    """A moderator or validator says they cannot judge this person impartially. From now on
+    none of the person's cases reach them; a claim or check they hold on it is given back."""
+    if not (_is_moderator(reviewer) or reviewer.has_perm("accounts.vote_kyc_checks")):
+        raise Forbidden("Only moderators and validators declare conflicts of interest.")
+    if not reason.strip():
+        raise InvalidInput("Say what ties you to this person.", field="reason")
+    with transaction.atomic():
+        case = _locked(case_id)
+        if case.user_id == reviewer.pk:
+            raise Conflict("This is your own case; it never reaches you for review.")
+        conflict, _ = ReviewConflict.objects.get_or_create(
+            reviewer=reviewer,
+            subject_id=case.user_id,
+            defaults={"case": case, "reason": reason.strip()},
+        )
+        if case.claimed_by_id == reviewer.pk:
+            case.claimed_by = None
+            case.claim_expires_at = None
+            case.save(update_fields=["claimed_by", "claim_expires_at", "updated_at"])
+        CheckAssignment.objects.filter(
+            validator=reviewer, case__user_id=case.user_id, closed_at__isnull=True
+        ).update(closed_at=timezone.now())
+        CaseEvent.objects.create(
+            case=case,
+            actor=reviewer,
+            action="declare_conflict",
+            from_state=case.state,
+            to_state=case.state,
+        )
+    return conflict
 
 
 def case_appeal(*, case_id: int, user: User, reason: str) -> Case:

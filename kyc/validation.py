@@ -1,36 +1,62 @@
 """Community validators: redacted yes/no questions about a case, one at a time.
 
-A validator sees only the images a question needs, watermarked with their pseudonym, and
-never the typed fields (no document number, no birth date). When every question has
-KYC_VALIDATOR_VOTES votes and all say yes on a case without risk flags, the case is
-approved; any "no" sends it to a moderator at once.
+A validator is handed one question about one case at a time (`next_check` creates a
+`CheckAssignment` that expires) and reaches that case's images and vote only through it.
+They see a crop of each image the question needs (`kyc.redaction`), watermarked with their
+pseudonym, and never the typed fields (no document number, no birth date). Cases with risk
+flags and people the validator has a conflict with (`selectors.conflicts_of`) are never
+handed out. When every question has KYC_VALIDATOR_VOTES votes and all say yes on a case
+without risk flags, the case is approved; any "no" sends it to a moderator at once.
 """
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
+from datetime import timedelta
+from uuid import UUID
 
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
-from PIL import Image, ImageDraw
+from django.db.models import Count, F, Q
+from django.utils import timezone
 
 from accounts.models import User
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
-from kyc import conf
-from kyc.models import QUESTION_IMAGES, Case, Document, Question, State, ValidatorVote
+from kyc import conf, redaction
+from kyc.models import (
+    Case,
+    CheckAssignment,
+    Document,
+    Question,
+    State,
+    ValidatorVote,
+)
+from kyc.selectors import conflicts_of
+from kyc.services import (
+    _guard_reviewer,
+    _locked,
+    _move,
+    _record_outcome,
+    conflict_declare,
+    document_read,
+)
 from ledger.pseudonyms import pseudonym
 
 
 @dataclass(frozen=True)
 class Check:
-    case: Case
-    question: str
+    assignment: CheckAssignment
 
     @property
     def id(self) -> str:
-        return f"{self.case.public_id}--{self.question}"
+        return str(self.assignment.public_id)
+
+    @property
+    def case(self) -> Case:
+        return self.assignment.case
+
+    @property
+    def question(self) -> str:
+        return self.assignment.question
 
     @property
     def text(self) -> str:
@@ -42,47 +68,99 @@ def _require_validator(user: User) -> None:
         raise Forbidden("Only verified validators answer identity checks.")
 
 
+def _closed_because(assignment: CheckAssignment) -> str | None:
+    """Why an assignment no longer opens its case, or None while it does."""
+    if assignment.closed_at is not None:
+        answered = ValidatorVote.objects.filter(
+            case_id=assignment.case_id,
+            validator_id=assignment.validator_id,
+            question=assignment.question,
+        ).exists()
+        return "You already answered this check." if answered else "This check was given back."
+    if assignment.expires_at <= timezone.now():
+        return "This check expired; take the next one."
+    case = assignment.case
+    if case.state != State.IN_REVIEW or case.risk_flags:
+        return "This check is closed: the case went to a moderator."
+    return None
+
+
 def next_check(*, validator: User) -> Check | None:
+    """The validator's open check, or a new one handed to them until it expires."""
     _require_validator(validator)
+    now = timezone.now()
     needed = conf.validator_votes()
-    # People whose case this validator voted on before and that then went to a moderator
-    # (a "no", a risk flag): the validator may be biased about them, so never again.
-    conflicted = ValidatorVote.objects.filter(
-        validator=validator, case__events__to_state=State.ESCALATED
-    ).values("case__user_id")
-    for question in Question.values:
-        already = ValidatorVote.objects.filter(validator=validator, question=question).values(
-            "case_id"
-        )
-        case = (
-            Case.objects.filter(state=State.IN_REVIEW, risk_flags=[])
-            .exclude(user=validator)
-            .exclude(pk__in=already)
-            .exclude(user_id__in=conflicted)
-            .annotate(votes_so_far=Count("votes", filter=Q(votes__question=question)))
-            .filter(votes_so_far__lt=needed)
-            .order_by("submitted_at", "pk")
-            .first()
-        )
-        if case is not None:
-            return Check(case, question)
+    with transaction.atomic():
+        for held in CheckAssignment.objects.select_related("case").filter(
+            validator=validator, closed_at__isnull=True
+        ):
+            if _closed_because(held) is None:
+                return Check(held)
+            held.closed_at = now
+            held.save(update_fields=["closed_at"])
+        conflicted = conflicts_of(validator)
+        for question in Question.values:
+            already = ValidatorVote.objects.filter(validator=validator, question=question).values(
+                "case_id"
+            )
+            case = (
+                Case.objects.filter(state=State.IN_REVIEW, risk_flags=[])
+                .exclude(conflicted)
+                .exclude(pk__in=already)
+                .annotate(
+                    votes_so_far=Count("votes", filter=Q(votes__question=question), distinct=True),
+                    # Handed to others and still open: they count, so a case is not handed
+                    # to more validators than it needs.
+                    handed_out=Count(
+                        "check_assignments",
+                        filter=Q(
+                            check_assignments__question=question,
+                            check_assignments__closed_at__isnull=True,
+                            check_assignments__expires_at__gt=now,
+                        ),
+                        distinct=True,
+                    ),
+                )
+                .alias(taken=F("votes_so_far") + F("handed_out"))
+                .filter(taken__lt=needed)
+                .order_by("submitted_at", "pk")
+                .first()
+            )
+            if case is not None:
+                assignment = CheckAssignment.objects.create(
+                    case=case,
+                    validator=validator,
+                    question=question,
+                    expires_at=now + timedelta(minutes=conf.check_minutes()),
+                )
+                return Check(assignment)
     return None
 
 
 def check_for(*, validator: User, check_id: str) -> Check:
+    """A check handed to this validator and still open: 404 for anyone else's or an id
+    never handed out, 409 once answered, given back, expired or closed."""
     _require_validator(validator)
-    public_id, _, question = check_id.partition("--")
-    if question not in Question.values:
-        raise NotFound("No such check.")
     try:
-        case = Case.objects.exclude(user=validator).get(public_id=public_id, state=State.IN_REVIEW)
-    except (Case.DoesNotExist, ValidationError, ValueError):
+        key = UUID(str(check_id))
+    except ValueError:
         raise NotFound("No such check.") from None
-    return Check(case, question)
+    assignment = (
+        CheckAssignment.objects.select_related("case")
+        .filter(public_id=key, validator=validator)
+        .first()
+    )
+    if assignment is None:
+        raise NotFound("No such check.")
+    reason = _closed_because(assignment)
+    if reason:
+        raise Conflict(reason)
+    _guard_reviewer(assignment.case, validator)
+    return Check(assignment)
 
 
 def check_images(check: Check) -> list[str]:
-    kinds = QUESTION_IMAGES[Question(check.question)]
+    kinds = list(redaction.CROPS[check.question])
     present = set(
         Document.objects.filter(
             case=check.case, purged_at__isnull=True, kind__in=kinds
@@ -91,34 +169,43 @@ def check_images(check: Check) -> list[str]:
     return [kind for kind in kinds if kind in present]
 
 
-def watermark(content: bytes, *, viewer: User) -> bytes:
-    """Tile the viewer's pseudonym over the image, so a leaked copy names its source."""
-    mark = "validator " + pseudonym("validator", viewer.public_id)[:12]
-    with Image.open(io.BytesIO(content)) as image:
-        canvas = image.convert("RGBA")
-    overlay = Image.new("RGBA", canvas.size, (0, 0, 0, 0))
-    draw = ImageDraw.Draw(overlay)
-    step_x, step_y = 220, 90
-    for y in range(0, canvas.size[1], step_y):
-        for x in range(-(y % (2 * step_x)), canvas.size[0], step_x):
-            draw.text((x, y), mark, fill=(255, 255, 255, 110))
-            draw.text((x + 1, y + 1), mark, fill=(0, 0, 0, 90))
-    out = io.BytesIO()
-    Image.alpha_composite(canvas, overlay).convert("RGB").save(out, format="PNG")
-    return out.getvalue()
+def check_image(*, validator: User, check_id: str, kind: str) -> bytes:
+    """The crop of one image a check needs, watermarked with the validator's pseudonym; the
+    access is logged like any view of a document."""
+    check = check_for(validator=validator, check_id=check_id)
+    crop = redaction.CROPS[check.question].get(kind)
+    document = (
+        Document.objects.select_related("case")
+        .filter(case=check.case, kind=kind, purged_at__isnull=True)
+        .first()
+        if crop
+        else None
+    )
+    if crop is None or document is None:
+        raise NotFound("No such image.")
+    mark = "validator " + pseudonym("validator", validator.public_id)[:12]
+    return redaction.redact(document_read(document=document, viewer=validator), crop, mark=mark)
+
+
+def check_give_back(*, validator: User, check_id: str, reason: str) -> None:
+    """The validator knows the person: a conflict is recorded and the check given back."""
+    check = check_for(validator=validator, check_id=check_id)
+    conflict_declare(case_id=check.case.pk, reviewer=validator, reason=reason)
 
 
 def check_vote(*, validator: User, check_id: str, answer: bool) -> ValidatorVote:
-    from kyc.services import _locked, _move, _record_outcome
-
     check = check_for(validator=validator, check_id=check_id)
     if not isinstance(answer, bool):
         raise InvalidInput("Answer true or false.", field="answer")
     needed = conf.validator_votes()
     with transaction.atomic():
         case = _locked(check.case.pk)
-        if case.state != State.IN_REVIEW:
-            raise Conflict("This check is closed.")
+        assignment = CheckAssignment.objects.select_for_update().get(pk=check.assignment.pk)
+        assignment.case = case
+        reason = _closed_because(assignment)
+        if reason:
+            raise Conflict(reason)
+        _guard_reviewer(case, validator)
         try:
             with transaction.atomic():
                 vote = ValidatorVote.objects.create(
@@ -126,6 +213,8 @@ def check_vote(*, validator: User, check_id: str, answer: bool) -> ValidatorVote
                 )
         except IntegrityError:
             raise Conflict("You already answered this check.") from None
+        assignment.closed_at = timezone.now()
+        assignment.save(update_fields=["closed_at"])
         votes = list(ValidatorVote.objects.filter(case=case))
         if not answer:
             _move(

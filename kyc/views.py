@@ -9,18 +9,19 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from core.errors import DomainError
+from core.errors import DomainError, Forbidden
 from core.types import AuthenticatedHttpRequest
 from kyc import selectors, services, validation
 from kyc.forms import AppealForm, CaseForm, DecisionForm
-from kyc.models import Case, Document, State
+from kyc.models import Case, State
 from kyc.serializers import QueueQuerySerializer
 
 
 @login_required
 @require_GET
 def document_image(request: AuthenticatedHttpRequest, public_id: str, kind: str) -> HttpResponse:
-    """The only way to see a document: owner or moderator, logged, never cached."""
+    """The only way to see a document: its owner, or a moderator without a conflict of
+    interest with the case; logged, never cached."""
     try:
         document = selectors.document_for_viewer(user=request.user, public_id=public_id, kind=kind)
         content = services.document_read(document=document, viewer=request.user)
@@ -127,7 +128,9 @@ def _moderator(request: AuthenticatedHttpRequest) -> None:
 def review_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     _moderator(request)
     filters = QueueQuerySerializer(data=request.GET)
-    cases = selectors.queue(**filters.validated_data) if filters.is_valid() else selectors.queue()
+    cases = selectors.queue(
+        reviewer=request.user, **(filters.validated_data if filters.is_valid() else {})
+    )
     context = {
         "cases": cases[:100],
         "sla": selectors.sla_figures(),
@@ -137,14 +140,20 @@ def review_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "kyc/queue.html", context)
 
 
+def _case_to_review(request: AuthenticatedHttpRequest, public_id: str) -> Case:
+    try:
+        return selectors.case_for_reviewer(user=request.user, public_id=public_id)
+    except Forbidden as error:
+        raise PermissionDenied(error.message) from None
+    except DomainError:
+        raise Http404 from None
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def review_case(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
     _moderator(request)
-    try:
-        case = selectors.case_for_viewer(user=request.user, public_id=public_id)
-    except DomainError:
-        raise Http404 from None
+    case = _case_to_review(request, public_id)
     form = (
         DecisionForm(request.POST or None)
         if request.POST.get("action") == "decide"
@@ -166,14 +175,20 @@ def review_case(request: AuthenticatedHttpRequest, public_id: str) -> HttpRespon
                 services.case_decide(case_id=case.pk, moderator=request.user, **form.cleaned_data)
                 messages.success(request, "Decision recorded.")
                 return redirect("kyc-review-queue")
+            elif action == "declare_conflict":
+                services.conflict_declare(
+                    case_id=case.pk, reviewer=request.user, reason=request.POST.get("reason", "")
+                )
+                messages.success(request, "Noted: this person's cases will not reach you.")
+                return redirect("kyc-review-queue")
             else:
                 http_status = 400
         except DomainError as error:
             messages.error(request, error.message)
-            http_status = 409 if error.status_code == 409 else 400
+            http_status = error.status_code
         if http_status == 200:
             return redirect("kyc-review-case", public_id=case.public_id)
-        case = selectors.case_for_viewer(user=request.user, public_id=public_id)
+        case = _case_to_review(request, public_id)
     context = {
         "case": case,
         "form": form,
@@ -187,17 +202,10 @@ def review_case(request: AuthenticatedHttpRequest, public_id: str) -> HttpRespon
 @login_required
 @require_GET
 def check_image(request: AuthenticatedHttpRequest, check_id: str, kind: str) -> HttpResponse:
-    """An image a validator's question needs, watermarked with their pseudonym; logged."""
+    """The crop of an image a validator's check needs, watermarked with their pseudonym;
+    logged. Only through a check handed to them that is still open."""
     try:
-        check = validation.check_for(validator=request.user, check_id=check_id)
-        if kind not in validation.check_images(check):
-            raise Http404
-        document = Document.objects.select_related("case").get(
-            case=check.case, kind=kind, purged_at__isnull=True
-        )
-        content = validation.watermark(
-            services.document_read(document=document, viewer=request.user), viewer=request.user
-        )
+        content = validation.check_image(validator=request.user, check_id=check_id, kind=kind)
     except DomainError as error:
         raise Http404(error.message) from None
     response = HttpResponse(content, content_type="image/png")
@@ -213,18 +221,22 @@ def validator_checks(request: AuthenticatedHttpRequest) -> HttpResponse:
         raise PermissionDenied
     if request.method == "POST":
         answer = request.POST.get("answer")
+        check_id = request.POST.get("check", "")
         try:
-            if answer not in {"yes", "no"}:
+            if answer == "conflict":
+                validation.check_give_back(
+                    validator=request.user, check_id=check_id, reason="knows the person"
+                )
+                messages.success(request, "Noted: this person's checks will not reach you.")
+            elif answer in {"yes", "no"}:
+                validation.check_vote(
+                    validator=request.user, check_id=check_id, answer=answer == "yes"
+                )
+                messages.success(request, "Thanks, your answer counts.")
+            else:
                 raise DomainError("Answer yes or no.")
-            validation.check_vote(
-                validator=request.user,
-                check_id=request.POST.get("check", ""),
-                answer=answer == "yes",
-            )
         except DomainError as error:
             messages.error(request, error.message)
-        else:
-            messages.success(request, "Thanks, your answer counts.")
         return redirect("kyc-validator-checks")
     check = validation.next_check(validator=request.user)
     images = validation.check_images(check) if check else []

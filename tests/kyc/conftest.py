@@ -27,6 +27,37 @@ def photo(size: tuple[int, int] = (640, 480), fmt: str = "JPEG") -> bytes:
     return out.getvalue()
 
 
+# Colours of the zones of `zoned_document`: what a served crop may and may not contain.
+PORTRAIT_GREEN = (20, 160, 60)
+NAME_BLUE = (30, 60, 200)
+PRIVATE_RED = (210, 30, 30)
+
+
+def zoned_document(size: tuple[int, int] = (1000, 700)) -> bytes:
+    """A document data page laid out as ICAO 9303 pages are: the portrait on the left, the
+    name fields to its right at the top, and every other field (number, dates, the machine-
+    readable zone) below them. Each zone is painted in its own colour, the rest off-white,
+    so a test can tell from the pixels which zones an image shows."""
+    width, height = size
+    image = Image.new("RGB", size, (236, 228, 210))
+    draw = ImageDraw.Draw(image)
+
+    def zone(box: tuple[float, float, float, float], colour: tuple[int, int, int]) -> None:
+        left, top, right, bottom = box
+        draw.rectangle(
+            [int(left * width), int(top * height), int(right * width), int(bottom * height)],
+            fill=colour,
+        )
+
+    zone((0.05, 0.22, 0.30, 0.70), PORTRAIT_GREEN)  # the portrait
+    zone((0.40, 0.22, 0.90, 0.38), NAME_BLUE)  # surname and given names
+    zone((0.40, 0.50, 0.90, 0.72), PRIVATE_RED)  # number, birth date, expiry
+    zone((0.03, 0.78, 0.97, 0.96), PRIVATE_RED)  # the machine-readable zone
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
 def upload(name: str = "front.jpg", content: bytes | None = None) -> SimpleUploadedFile:
     return SimpleUploadedFile(
         name, photo() if content is None else content, content_type="image/jpeg"
@@ -87,10 +118,16 @@ def case_fields(**overrides: Any) -> dict[str, Any]:
         "document_number": "AK1234567",
         "expiry_date": expiry.isoformat(),
     }
-    fields["mrz"] = td3_mrz(
-        surname="Wanjiku", given="Amina Njeri", number="AK1234567", birth=birth, expiry=expiry
-    )
     fields.update(overrides)
+    if "mrz" not in overrides:
+        # The zone matches the typed fields, so a case is flagged only for what a test changes.
+        fields["mrz"] = td3_mrz(
+            surname="Wanjiku",
+            given="Amina Njeri",
+            number=str(fields["document_number"]),
+            birth=birth,
+            expiry=expiry,
+        )
     return fields
 
 
@@ -120,15 +157,23 @@ def moderator_api(user_factory: Any) -> Any:
 
 
 def submitted_case(
-    client: APIClient, django_capture_on_commit_callbacks: Any, **overrides: Any
+    client: APIClient,
+    django_capture_on_commit_callbacks: Any,
+    *,
+    front: bytes | None = None,
+    **overrides: Any,
 ) -> str:
     created = client.post("/api/v1/kyc/cases/", case_fields(**overrides), format="json")
     assert created.status_code == 201, created.json()
     case_id = created.json()["id"]
-    for kind in ("id_front", "selfie"):
+    kinds = ["id_front", "selfie"]
+    if overrides.get("document_type") in {"id_card", "residence_permit"}:
+        kinds.append("id_back")
+    for kind in kinds:
+        content = front if kind == "id_front" else None
         response = client.post(
             f"/api/v1/kyc/cases/{case_id}/documents/",
-            {"kind": kind, "file": upload()},
+            {"kind": kind, "file": upload(content=content)},
             format="multipart",
         )
         assert response.status_code == 201, response.json()

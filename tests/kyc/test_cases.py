@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -292,7 +293,8 @@ def test_appeal_is_decided_by_a_different_moderator(
         ).status_code
         == 200
     )
-    assert first.post(f"/api/v1/kyc/cases/{case_id}/claim/").status_code == 409
+    # Deciding the appeal against one's own decision is a conflict of interest.
+    assert first.post(f"/api/v1/kyc/cases/{case_id}/claim/").status_code == 403
     second, _ = moderator_api()
     assert second.post(f"/api/v1/kyc/cases/{case_id}/claim/").status_code == 200
     response = second.post(
@@ -477,3 +479,113 @@ def test_pioneer_downloads_own_data_and_erases_documents(
         assert client.delete("/api/v1/kyc/me/data/").json() == {"erased_documents": 2}
     assert stored(kyc_media) == []
     assert Case.objects.get(public_id=case_id).checks.exists()
+
+
+def _years_ago(years: int, days: int = 0) -> str:
+    today = timezone.now().date()
+    return (
+        today.replace(year=today.year - years, day=min(today.day, 28)) - timedelta(days=days)
+    ).isoformat()
+
+
+def _in_years(years: int, days: int = 0) -> str:
+    today = timezone.now().date()
+    return (
+        today.replace(year=today.year + years, day=min(today.day, 28)) + timedelta(days=days)
+    ).isoformat()
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("birth_date", "0001-01-01"),  # the year one
+        ("birth_date", _years_ago(131)),  # older than anyone alive
+        ("birth_date", _in_years(0, days=1)),  # tomorrow
+        ("expiry_date", "9999-12-31"),  # the end of the calendar
+        ("expiry_date", _in_years(31)),  # no document is valid that long
+        ("expiry_date", "0001-01-01"),  # expired before documents existed
+        ("expiry_date", "1989-12-31"),  # expired before the holder was born
+        ("surname", "Wanjiku\u202egnp.exe"),  # right-to-left override
+        ("surname", "Wan\u202ajiku"),  # left-to-right embedding
+        ("given_names", "Amina\u2066 Njeri\u2069"),  # isolates
+        ("given_names", "Am\u200bina"),  # zero-width space
+        ("given_names", "Amina\u200f"),  # right-to-left mark
+        ("surname", "\ufeffWanjiku"),  # byte order mark (format character)
+        ("surname", "Wan\x07jiku"),  # a control character (bell)
+        ("given_names", "Amina\nNjeri"),  # a line break inside a name
+        ("mrz", case_fields()["mrz"].replace("<<", "<\u202e<", 1)),  # an override in the MRZ
+    ],
+)
+def test_implausible_dates_and_spoofing_characters_are_refused(
+    pioneer_api: Any, field: str, value: str
+) -> None:
+    client, _ = pioneer_api
+    response = client.post("/api/v1/kyc/cases/", case_fields(**{field: value}), format="json")
+    assert response.status_code == 400, response.content
+    assert field in response.json()["errors"], response.json()
+    assert Case.objects.count() == 0
+
+
+def test_implausible_values_are_refused_on_edit_too(pioneer_api: Any) -> None:
+    client, _ = pioneer_api
+    case_id = client.post("/api/v1/kyc/cases/", case_fields(), format="json").json()["id"]
+    for field, value in (("expiry_date", "9999-12-31"), ("surname", "A\u202eB")):
+        response = client.patch(f"/api/v1/kyc/cases/{case_id}/", {field: value}, format="json")
+        assert response.status_code == 400
+        assert field in response.json()["errors"]
+    case = Case.objects.get()
+    assert case.surname == "Wanjiku"
+    assert case.expiry_date.year < 9999
+
+
+@pytest.mark.parametrize(
+    ("surname", "given_names"),
+    [
+        ("Nuñez-O'Brien", "Zoë Ana"),  # accents, apostrophe, hyphen
+        ("李", "小龙"),  # Han script
+        ("عبد الله", "محمد"),  # Arabic, right-to-left by its own letters
+    ],
+)
+def test_real_names_in_any_script_are_accepted(
+    pioneer_api: Any, surname: str, given_names: str
+) -> None:
+    client, _ = pioneer_api
+    response = client.post(
+        "/api/v1/kyc/cases/",
+        case_fields(surname=surname, given_names=given_names, mrz=""),
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    assert Case.objects.get().surname == surname
+
+
+def test_the_wizard_page_names_the_spoofed_field(user_factory: Any) -> None:
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user_factory())
+    fields = {**case_fields(surname="Wanjiku\u202e"), "id_front": upload(), "selfie": upload()}
+    response = client.post("/kyc/", fields)
+    assert response.status_code == 400
+    assert b"invisible" in response.content
+    assert Case.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "older_than_hours=100000000",  # overflowed the date arithmetic (a 500)
+        "older_than_hours=99999999999999999999",  # beyond any integer column
+        "older_than_hours=-1",  # negative
+    ],
+)
+def test_queue_filter_out_of_range_is_a_field_error(moderator_api: Any, query: str) -> None:
+    from django.test import Client
+
+    client, moderator = moderator_api()
+    response = client.get(f"/api/v1/kyc/queue/?{query}")
+    assert response.status_code == 400
+    assert "older_than_hours" in response.json()["errors"]
+    page = Client()
+    page.force_login(moderator)
+    assert page.get(f"/kyc/review/?{query}").status_code == 200

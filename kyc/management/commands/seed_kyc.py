@@ -29,13 +29,50 @@ from kyc.mrz import check_digit
 APPLICANT = "applicant@example.com"
 
 
-def _photo(label: str, size: tuple[int, int]) -> io.BytesIO:
-    image = Image.new("RGB", size, (236, 228, 210))
+def _face(draw: ImageDraw.ImageDraw, box: tuple[int, int, int, int]) -> None:
+    left, top, right, bottom = box
+    width, height = right - left, bottom - top
+    draw.rectangle(box, fill=(196, 210, 226))
+    draw.ellipse(
+        [left + width * 0.28, top + height * 0.12, left + width * 0.72, top + height * 0.58],
+        fill=(190, 150, 120),
+    )
+    draw.pieslice(
+        [left + width * 0.1, top + height * 0.6, left + width * 0.9, top + height * 1.4],
+        180,
+        360,
+        fill=(60, 70, 110),
+    )
+
+
+def _document(surname: str, given: str, number: str, mrz: str) -> io.BytesIO:
+    """A demo passport data page with the ICAO 9303 layout (portrait left, names to its
+    right, the other fields below, the machine-readable zone at the bottom), so what a
+    validator's crop shows of it looks like the real thing."""
+    width, height = 900, 620
+    image = Image.new("RGB", (width, height), (236, 228, 210))
     draw = ImageDraw.Draw(image)
-    draw.rectangle([20, 20, size[0] - 20, size[1] - 20], outline=(30, 50, 110), width=6)
-    draw.text((40, 40), f"DEMO {label.upper()} - NOT A REAL DOCUMENT", fill=(30, 50, 110))
-    for x in range(40, size[0] - 40, 24):
-        draw.line([(x, size[1] // 2), (x + 12, size[1] - 60)], fill=(120, 90, 60), width=2)
+    ink = (30, 50, 110)
+    draw.rectangle([8, 8, width - 8, height - 8], outline=ink, width=4)
+    draw.text((30, 30), "DEMO PASSPORT - NOT A REAL DOCUMENT", fill=ink)
+    _face(draw, (40, 110, 300, 440))
+    draw.text((340, 110), "Surname", fill=(120, 120, 120))
+    draw.text((340, 130), surname.upper(), fill=ink)
+    draw.text((340, 175), "Given names", fill=(120, 120, 120))
+    draw.text((340, 195), given.upper(), fill=ink)
+    for row, label in enumerate(("Nationality KEN", f"Passport no. {number}", "Date of birth")):
+        draw.text((340, 290 + 40 * row), label, fill=ink)
+    for row, line in enumerate(mrz.split("\n")):
+        draw.text((30, 500 + 40 * row), line, fill=(0, 0, 0))
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=90)
+    out.seek(0)
+    return out
+
+
+def _selfie() -> io.BytesIO:
+    image = Image.new("RGB", (600, 800), (225, 225, 215))
+    _face(ImageDraw.Draw(image), (60, 120, 540, 800))
     out = io.BytesIO()
     image.save(out, format="JPEG", quality=90)
     out.seek(0)
@@ -80,6 +117,7 @@ VERIFIED = (
 def _submitted_case(user: User, surname: str, given: str, number: str) -> Case:
     today = timezone.now().date()
     birth, expiry = datetime.date(1994, 3, 9), today.replace(year=today.year + 6)
+    mrz = _mrz(surname, given, number, birth, expiry)
     case = services.case_create(
         user=user,
         document_type="passport",
@@ -90,14 +128,12 @@ def _submitted_case(user: User, surname: str, given: str, number: str) -> Case:
         issuing_state="KEN",
         document_number=number,
         expiry_date=expiry,
-        mrz=_mrz(surname, given, number, birth, expiry),
+        mrz=mrz,
     )
     services.document_upload(
-        case_id=case.pk, user=user, kind="id_front", upload=_photo("passport", (900, 620))
+        case_id=case.pk, user=user, kind="id_front", upload=_document(surname, given, number, mrz)
     )
-    services.document_upload(
-        case_id=case.pk, user=user, kind="selfie", upload=_photo("selfie", (600, 800))
-    )
+    services.document_upload(case_id=case.pk, user=user, kind="selfie", upload=_selfie())
     return services.case_submit(case_id=case.pk, user=user)
 
 
@@ -135,25 +171,5 @@ class Command(BaseCommand):
         if Case.objects.filter(user=user).exists():
             self.stdout.write(f"  {APPLICANT:<24} KYC case already there")
             return
-        today = timezone.now().date()
-        birth, expiry = datetime.date(1994, 3, 9), today.replace(year=today.year + 6)
-        case = services.case_create(
-            user=user,
-            document_type="passport",
-            surname="Applicant",
-            given_names="Amina",
-            birth_date=birth,
-            nationality="KEN",
-            issuing_state="KEN",
-            document_number="DEMO12345",
-            expiry_date=expiry,
-            mrz=_mrz("Applicant", "Amina", "DEMO12345", birth, expiry),
-        )
-        services.document_upload(
-            case_id=case.pk, user=user, kind="id_front", upload=_photo("passport", (900, 620))
-        )
-        services.document_upload(
-            case_id=case.pk, user=user, kind="selfie", upload=_photo("selfie", (600, 800))
-        )
-        services.case_submit(case_id=case.pk, user=user)
+        _submitted_case(user, "Applicant", "Amina", "DEMO12345")
         self.stdout.write(f"  {APPLICANT:<24} pioneer with a KYC case waiting for the moderator")
