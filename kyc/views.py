@@ -9,6 +9,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts.mfa import second_factor_required
 from core.errors import DomainError
 from core.types import AuthenticatedHttpRequest
 from kyc import selectors, services, validation
@@ -18,6 +19,7 @@ from kyc.serializers import QueueQuerySerializer
 
 
 @login_required
+@second_factor_required
 @require_GET
 def document_image(request: AuthenticatedHttpRequest, public_id: str, kind: str) -> HttpResponse:
     """The only way to see a document: owner or moderator, logged, never cached."""
@@ -38,6 +40,7 @@ def _form_errors(form: Any, error: DomainError) -> None:
 
 
 @login_required
+@second_factor_required
 @require_http_methods(["GET", "POST"])
 def status(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The pioneer's page: the wizard while the case is editable, its status afterwards."""
@@ -123,6 +126,7 @@ def _moderator(request: AuthenticatedHttpRequest) -> None:
 
 
 @login_required
+@second_factor_required
 @require_GET
 def review_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     _moderator(request)
@@ -138,6 +142,7 @@ def review_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 @login_required
+@second_factor_required
 @require_http_methods(["GET", "POST"])
 def review_case(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
     _moderator(request)
@@ -185,6 +190,7 @@ def review_case(request: AuthenticatedHttpRequest, public_id: str) -> HttpRespon
 
 
 @login_required
+@second_factor_required
 @require_GET
 def check_image(request: AuthenticatedHttpRequest, check_id: str, kind: str) -> HttpResponse:
     """An image a validator's question needs, watermarked with their pseudonym; logged."""
@@ -206,6 +212,7 @@ def check_image(request: AuthenticatedHttpRequest, check_id: str, kind: str) -> 
 
 
 @login_required
+@second_factor_required
 @require_http_methods(["GET", "POST"])
 def validator_checks(request: AuthenticatedHttpRequest) -> HttpResponse:
     """One redacted question at a time for validators; answering loads the next at once."""
