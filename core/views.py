@@ -64,6 +64,16 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
     return _error_page(request, 404, "Not found", "There is nothing at this address.")
 
 
+def too_many_requests(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """allauth's rate limits answer with this page (`handler429`); `Retry-After` says when."""
+    return _error_page(
+        request,
+        429,
+        "Too many attempts",
+        "Too many attempts in a short time. Wait a few minutes, then try again.",
+    )
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
     return _error_page(
         request, 500, "Something went wrong", "The error was logged; please try again."

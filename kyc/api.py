@@ -10,6 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.mfa import SecondFactorForReviewers
 from accounts.models import User
 from core.api import CursorPagination, IsAuthenticatedWithVerifiedEmail
 from kyc import selectors, services, validation
@@ -32,7 +33,9 @@ class IsModerator(permissions.BasePermission):
         return bool(request.user and request.user.has_perm("accounts.review_kyc_cases"))
 
 
-MODERATOR = [IsAuthenticatedWithVerifiedEmail, IsModerator]
+# Every KYC endpoint answers people who can open identity documents only after MFA.
+SIGNED_IN = [IsAuthenticatedWithVerifiedEmail, SecondFactorForReviewers]
+MODERATOR = [*SIGNED_IN, IsModerator]
 
 
 def _user(request: Request) -> User:
@@ -45,6 +48,8 @@ def _case_response(request: Request, public_id: Any, code: int = 200) -> Respons
 
 
 class CaseCreateView(APIView):
+    permission_classes = SIGNED_IN
+
     @extend_schema(request=CaseInputSerializer, responses=CaseOutputSerializer)
     def post(self, request: Request) -> Response:
         data = CaseInputSerializer(data=request.data)
@@ -54,6 +59,8 @@ class CaseCreateView(APIView):
 
 
 class CaseDetailView(APIView):
+    permission_classes = SIGNED_IN
+
     @extend_schema(responses=CaseOutputSerializer)
     def get(self, request: Request, public_id: str) -> Response:
         return _case_response(request, public_id)
@@ -68,6 +75,7 @@ class CaseDetailView(APIView):
 
 
 class DocumentUploadView(APIView):
+    permission_classes = SIGNED_IN
     parser_classes = [parsers.MultiPartParser]
 
     @extend_schema(request=DocumentInputSerializer, responses=CaseOutputSerializer)
@@ -85,6 +93,8 @@ class DocumentUploadView(APIView):
 
 
 class CaseSubmitView(APIView):
+    permission_classes = SIGNED_IN
+
     @extend_schema(request=None, responses=CaseOutputSerializer)
     def post(self, request: Request, public_id: str) -> Response:
         case = selectors.case_for_viewer(user=_user(request), public_id=public_id)
@@ -93,6 +103,8 @@ class CaseSubmitView(APIView):
 
 
 class CaseAppealView(APIView):
+    permission_classes = SIGNED_IN
+
     @extend_schema(request=ReasonInputSerializer, responses=CaseOutputSerializer)
     def post(self, request: Request, public_id: str) -> Response:
         case = selectors.case_for_viewer(user=_user(request), public_id=public_id)
@@ -106,6 +118,8 @@ class CaseAppealView(APIView):
 
 class MyDataView(APIView):
     """GET: a copy of everything KYC holds about me. DELETE: erase my documents now."""
+
+    permission_classes = SIGNED_IN
 
     @extend_schema(request=None, responses=None)
     def get(self, request: Request) -> Response:
@@ -131,7 +145,7 @@ class IsValidator(permissions.BasePermission):
         return bool(user and user.has_perm("accounts.vote_kyc_checks") and user.is_verified)
 
 
-VALIDATOR = [IsAuthenticatedWithVerifiedEmail, IsValidator]
+VALIDATOR = [*SIGNED_IN, IsValidator]
 
 
 def _check_payload(request: Request, check: validation.Check) -> dict[str, Any]:

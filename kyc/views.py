@@ -9,6 +9,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts.mfa import second_factor_required
 from core.errors import DomainError, Forbidden
 from core.types import AuthenticatedHttpRequest
 from kyc import selectors, services, validation
@@ -18,6 +19,7 @@ from kyc.serializers import QueueQuerySerializer
 
 
 @login_required
+@second_factor_required
 @require_GET
 def document_image(request: AuthenticatedHttpRequest, public_id: str, kind: str) -> HttpResponse:
     """The only way to see a document: its owner, or a moderator without a conflict of
@@ -39,6 +41,7 @@ def _form_errors(form: Any, error: DomainError) -> None:
 
 
 @login_required
+@second_factor_required
 @require_http_methods(["GET", "POST"])
 def status(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The pioneer's page: the wizard while the case is editable, its status afterwards."""
@@ -124,6 +127,7 @@ def _moderator(request: AuthenticatedHttpRequest) -> None:
 
 
 @login_required
+@second_factor_required
 @require_GET
 def review_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     _moderator(request)
@@ -150,6 +154,7 @@ def _case_to_review(request: AuthenticatedHttpRequest, public_id: str) -> Case:
 
 
 @login_required
+@second_factor_required
 @require_http_methods(["GET", "POST"])
 def review_case(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
     _moderator(request)
@@ -200,6 +205,7 @@ def review_case(request: AuthenticatedHttpRequest, public_id: str) -> HttpRespon
 
 
 @login_required
+@second_factor_required
 @require_GET
 def check_image(request: AuthenticatedHttpRequest, check_id: str, kind: str) -> HttpResponse:
     """The crop of an image a validator's check needs, watermarked with their pseudonym;
@@ -214,6 +220,7 @@ def check_image(request: AuthenticatedHttpRequest, check_id: str, kind: str) -> 
 
 
 @login_required
+@second_factor_required
 @require_http_methods(["GET", "POST"])
 def validator_checks(request: AuthenticatedHttpRequest) -> HttpResponse:
     """One redacted question at a time for validators; answering loads the next at once."""

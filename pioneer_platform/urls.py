@@ -30,6 +30,8 @@ urlpatterns = [
 handler400 = "core.views.bad_request"
 handler403 = "core.views.permission_denied"
 handler404 = "core.views.page_not_found"
+# Not a Django handler: allauth's rate limits look it up here for their 429 page.
+handler429 = "core.views.too_many_requests"
 handler500 = "core.views.server_error"
 
 if settings.DEBUG:

@@ -6,13 +6,17 @@ fails instead of skipping, so a misconfigured pipeline cannot pass by skipping.
 
 from __future__ import annotations
 
+import json
 import os
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import factory
 import pytest
 from allauth.account.models import EmailAddress
+from allauth.mfa import app_settings as mfa_settings
+from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
 from django.conf import settings as django_settings
 from django.core.cache import cache
 from rest_framework.test import APIClient
@@ -23,6 +27,9 @@ from accounts.services import user_grant_role, user_set_verified
 
 IN_CI = bool(os.environ.get("CI"))
 PASSWORD = "correct-horse-battery-staple"
+# Authenticator secret of every test user made with `totp=True` (base32, as allauth stores).
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+HEADLESS = "/_allauth/browser/v1"
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -95,9 +102,51 @@ class UserFactory(factory.django.DjangoModelFactory):
             user_grant_role(user=self, role=role)
 
     @factory.post_generation
+    def totp(self, create: bool, extracted: bool | str | None, **kwargs: Any) -> None:
+        if create and extracted:
+            TOTP.activate(self, TOTP_SECRET if extracted is True else extracted)
+
+    @factory.post_generation
     def verified(self, create: bool, extracted: bool | None, **kwargs: Any) -> None:
         if create and extracted:
             user_set_verified(user=self)
+
+
+def totp_counter() -> int:
+    return int(time.time()) // mfa_settings.TOTP_PERIOD
+
+
+def totp_code(secret: str = TOTP_SECRET, counter: int | None = None) -> str:
+    """The code an authenticator app shows now, by allauth's own HOTP functions."""
+    return format_hotp_value(hotp_value(secret, totp_counter() if counter is None else counter))
+
+
+def with_totp_code(submit: Callable[[str], Any], ok: Callable[[Any], bool], secret: str) -> Any:
+    """Submit the current code; once more if the 30-second step turned meanwhile, because
+    allauth accepts only the current step's code (no tolerance)."""
+    counter = totp_counter()
+    result = submit(totp_code(secret, counter))
+    if not ok(result) and totp_counter() != counter:
+        result = submit(totp_code(secret))
+    return result
+
+
+def sign_in_with_totp(client: Any, user: User, secret: str = TOTP_SECRET) -> Any:
+    """Sign in through allauth (password, then the authenticator code) on a Django test
+    client or DRF APIClient: its session cookie then passed MFA, for pages and API alike."""
+
+    def post(path: str, body: dict[str, str]) -> Any:
+        return client.post(path, json.dumps(body), content_type="application/json")
+
+    first = post(f"{HEADLESS}/auth/login", {"email": user.email, "password": PASSWORD})
+    assert first.status_code == 401, first.content
+    second = with_totp_code(
+        lambda code: post(f"{HEADLESS}/auth/2fa/authenticate", {"code": code}),
+        lambda response: response.status_code == 200,
+        secret,
+    )
+    assert second.status_code == 200, second.content
+    return client
 
 
 @pytest.fixture

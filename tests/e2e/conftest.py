@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import IN_CI, PASSWORD
+from tests.conftest import IN_CI, PASSWORD, with_totp_code
 
 CHROMIUM = Path("/usr/bin/chromium")
 RESULTS = Path(__file__).resolve().parents[2] / "test-results"
@@ -82,6 +82,18 @@ def sign_in(page: Any, email: str, password: str = PASSWORD) -> None:
     page.locator("input[name=password]").fill(password)
     page.get_by_role("button", name=re.compile("sign in", re.I)).click()
     expect(page).to_have_url(re.compile(r"/dashboard/$"))
+
+
+def enter_totp_code(page: Any, secret: str) -> None:
+    """Answer allauth's second-factor step with the authenticator's current code."""
+
+    def submit(code: str) -> str:
+        page.locator("input[name=code]").fill(code)
+        with page.expect_navigation():
+            page.get_by_role("button", name=re.compile("^sign in$", re.I)).click()
+        return str(page.url)
+
+    with_totp_code(submit, lambda url: "/2fa/authenticate/" not in url, secret)
 
 
 def sign_out(page: Any) -> None:

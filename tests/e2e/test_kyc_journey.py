@@ -11,20 +11,24 @@ import pytest
 from playwright.sync_api import expect
 
 from accounts.roles import Role
-from tests.conftest import PASSWORD
-from tests.e2e.conftest import Journey
+from tests.conftest import PASSWORD, TOTP_SECRET
+from tests.e2e.conftest import Journey, enter_totp_code
 from tests.kyc.conftest import case_fields, photo
 
 pytestmark = pytest.mark.e2e
 
 
-def sign_in(journey: Journey, email: str) -> None:
+def sign_in(journey: Journey, email: str, totp_secret: str | None = None) -> None:
     page = journey.page
     page.context.clear_cookies()
     page.goto("/accounts/login/")
     page.locator("input[name=login]").fill(email)
     page.locator("input[name=password]").fill(PASSWORD)
     page.get_by_role("button", name=re.compile("sign in", re.I)).click()
+    if totp_secret:
+        expect(page).to_have_url(re.compile(r"/accounts/2fa/authenticate/$"))
+        journey.shot("second-factor")
+        enter_totp_code(page, totp_secret)
     expect(page).to_have_url(re.compile(r"/dashboard/$"))
 
 
@@ -39,7 +43,7 @@ def test_submit_review_approve_verified(
     settings.MEDIA_ROOT = tmp_path
     settings.KYC_VALIDATOR_VOTES = 2
     pioneer = user_factory()
-    moderator = user_factory(roles=[Role.MODERATOR])
+    moderator = user_factory(roles=[Role.MODERATOR], totp=True)
     front, selfie = tmp_path / "front.jpg", tmp_path / "selfie.jpg"
     front.write_bytes(photo())
     selfie.write_bytes(photo((480, 640)))
@@ -79,7 +83,8 @@ def test_submit_review_approve_verified(
         page.get_by_role("button", name=answer, exact=True).click()
         expect(page.get_by_text("Thanks, your answer counts.")).to_be_visible()
 
-    sign_in(journey, moderator.email)
+    # Moderators open identity documents only after their authenticator code.
+    sign_in(journey, moderator.email, totp_secret=TOTP_SECRET)
     page.get_by_role("link", name="Review").click()
     expect(page.get_by_test_id("sla-waiting")).to_have_text("1")
     expect(page.get_by_text("Escalated to a moderator")).to_be_visible()

@@ -13,6 +13,7 @@ from rest_framework.test import APIClient
 
 from accounts.roles import Role
 from kyc.mrz import check_digit
+from tests.conftest import sign_in_with_totp
 
 TODAY = timezone.now().date()
 
@@ -148,10 +149,9 @@ def pioneer_api(user_factory: Any) -> tuple[APIClient, Any]:
 @pytest.fixture
 def moderator_api(user_factory: Any) -> Any:
     def make() -> tuple[APIClient, Any]:
-        moderator = user_factory(roles=[Role.MODERATOR])
-        client = APIClient()
-        client.force_login(moderator)
-        return client, moderator
+        # Moderators open identity documents only in a session that used their authenticator.
+        moderator = user_factory(roles=[Role.MODERATOR], totp=True)
+        return sign_in_with_totp(APIClient(), moderator), moderator
 
     return make
 

@@ -6,6 +6,7 @@ import pytest
 from django.test import Client
 
 from accounts.roles import Role
+from tests.conftest import sign_in_with_totp
 from tests.kyc.conftest import case_fields, upload
 
 pytestmark = pytest.mark.django_db
@@ -37,8 +38,7 @@ def test_queue_page_queries_do_not_grow(
 
     from tests.kyc.conftest import submitted_case
 
-    moderator = Client()
-    moderator.force_login(user_factory(roles=[Role.MODERATOR]))
+    moderator = sign_in_with_totp(Client(), user_factory(roles=[Role.MODERATOR], totp=True))
     for n in range(1, 16):
         pioneer = APIClient()
         pioneer.force_login(user_factory())

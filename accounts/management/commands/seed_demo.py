@@ -8,8 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote, urlencode
 
 from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP
+from allauth.mfa.utils import decrypt
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
@@ -20,6 +24,11 @@ from accounts.models import User
 from accounts.roles import Role
 
 DEMO_PASSWORD = "pioneer-demo-2026"  # noqa: S105 - demo only; the command refuses production
+# The demo moderator's authenticator (TOTP, RFC 6238: SHA-1, 6 digits, 30 s). Moderators open
+# identity documents only after a second factor, so a newcomer adds this secret to an
+# authenticator app (or scans the otpauth URI printed by `make run`). Demo only, like the
+# password: anyone who reads this file can compute the codes.
+DEMO_TOTP_SECRET = "PIONEERDEMOMODERATORTOTPSECRET22"  # noqa: S105
 
 
 @dataclass(frozen=True)
@@ -29,6 +38,7 @@ class DemoAccount:
     roles: tuple[Role, ...]
     verified: bool = False
     staff: bool = False
+    totp_secret: str | None = None
 
 
 DEMO_ACCOUNTS = (
@@ -37,7 +47,13 @@ DEMO_ACCOUNTS = (
     DemoAccount(
         "validator@example.com", "Val Validator", (Role.PIONEER, Role.VALIDATOR), verified=True
     ),
-    DemoAccount("moderator@example.com", "Mo Moderator", (Role.MODERATOR,), staff=True),
+    DemoAccount(
+        "moderator@example.com",
+        "Mo Moderator",
+        (Role.MODERATOR,),
+        staff=True,
+        totp_secret=DEMO_TOTP_SECRET,
+    ),
     DemoAccount("requester@example.com", "Rae Requester", (Role.REQUESTER,)),
 )
 
@@ -58,6 +74,12 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"  {account.email:<24} {roles}{' (verified)' if account.verified else ''}"
             )
+            if account.totp_secret:
+                self.stdout.write(
+                    f"  {'':<24} second factor: authenticator app (TOTP) secret "
+                    f"{account.totp_secret}\n"
+                    f"  {'':<24} {totp_uri(account.email, account.totp_secret)}"
+                )
         call_command("seed_tasks")
         call_command("seed_kyc")
 
@@ -75,5 +97,24 @@ class Command(BaseCommand):
         )
         for role in account.roles:
             services.user_grant_role(user=user, role=role)
+        if account.totp_secret:
+            _ensure_totp(user, account.totp_secret)
         # Verification comes from an approved KYC case: seed_kyc makes one for the accounts
         # marked verified, as a moderator would.
+
+
+def _ensure_totp(user: User, secret: str) -> None:
+    """Exactly one TOTP authenticator with the documented secret, so the printed code works."""
+    current = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
+    if current is not None and decrypt(current.data["secret"]) == secret:
+        return
+    if current is not None:
+        current.delete()
+    TOTP.activate(user, secret)
+
+
+def totp_uri(email: str, secret: str) -> str:
+    issuer = settings.MFA_TOTP_ISSUER
+    return f"otpauth://totp/{quote(issuer)}:{quote(email)}?" + urlencode(
+        {"secret": secret, "issuer": issuer}
+    )
