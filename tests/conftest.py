@@ -131,14 +131,16 @@ def with_totp_code(submit: Callable[[str], Any], ok: Callable[[Any], bool], secr
     return result
 
 
-def sign_in_with_totp(client: Any, user: User, secret: str = TOTP_SECRET) -> Any:
+def sign_in_with_totp(
+    client: Any, user: User, secret: str = TOTP_SECRET, password: str = PASSWORD
+) -> Any:
     """Sign in through allauth (password, then the authenticator code) on a Django test
     client or DRF APIClient: its session cookie then passed MFA, for pages and API alike."""
 
     def post(path: str, body: dict[str, str]) -> Any:
         return client.post(path, json.dumps(body), content_type="application/json")
 
-    first = post(f"{HEADLESS}/auth/login", {"email": user.email, "password": PASSWORD})
+    first = post(f"{HEADLESS}/auth/login", {"email": user.email, "password": password})
     assert first.status_code == 401, first.content
     second = with_totp_code(
         lambda code: post(f"{HEADLESS}/auth/2fa/authenticate", {"code": code}),
@@ -147,6 +149,17 @@ def sign_in_with_totp(client: Any, user: User, secret: str = TOTP_SECRET) -> Any
     )
     assert second.status_code == 200, second.content
     return client
+
+
+def pages_client(api_client: Any) -> Any:
+    """A plain Django test client on `api_client`'s session, for posting page forms (an
+    APIClient encodes bodies as JSON by default). A code is accepted once, so a second
+    sign-in for pages is not an option."""
+    from django.test import Client
+
+    page = Client()
+    page.cookies = api_client.cookies
+    return page
 
 
 @pytest.fixture

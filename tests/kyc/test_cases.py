@@ -16,6 +16,7 @@ from rest_framework.test import APIClient
 from kyc.models import Case, CaseEvent, Document, DocumentAccess, State
 from kyc.services import case_claim, case_decide, documents_purge
 from ledger.models import Leaf
+from tests.conftest import pages_client
 from tests.kyc.conftest import case_fields, photo, submitted_case, upload
 
 pytestmark = pytest.mark.django_db
@@ -580,12 +581,10 @@ def test_the_wizard_page_names_the_spoofed_field(user_factory: Any) -> None:
     ],
 )
 def test_queue_filter_out_of_range_is_a_field_error(moderator_api: Any, query: str) -> None:
-    from django.test import Client
 
-    client, moderator = moderator_api()
+    client, _moderator = moderator_api()
     response = client.get(f"/api/v1/kyc/queue/?{query}")
     assert response.status_code == 400
     assert "older_than_hours" in response.json()["errors"]
-    page = Client()
-    page.force_login(moderator)
+    page = pages_client(client)
     assert page.get(f"/kyc/review/?{query}").status_code == 200

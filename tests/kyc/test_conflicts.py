@@ -15,6 +15,7 @@ from rest_framework.test import APIClient
 from accounts.roles import Role
 from kyc.models import Case, CaseEvent, DocumentAccess, State, ValidatorVote
 from ledger.models import Leaf
+from tests.conftest import pages_client
 from tests.kyc.conftest import submitted_case
 
 pytestmark = pytest.mark.django_db
@@ -71,10 +72,9 @@ def assert_untouched(case_id: str, moderator: Any) -> None:
 def test_own_case_is_not_in_the_moderators_queue(
     moderator_with_own_case: Any, someone_elses_case: str, moderator_api: Any
 ) -> None:
-    client, moderator, own = moderator_with_own_case
+    client, _moderator, own = moderator_with_own_case
     assert queue_ids(client) == [someone_elses_case]
-    page = Client()
-    page.force_login(moderator)
+    page = pages_client(client)
     body = page.get("/kyc/review/").content.decode()
     assert someone_elses_case in body
     assert own not in body
@@ -122,11 +122,10 @@ def test_nobody_acts_on_their_own_case_by_api(
 def test_nobody_acts_on_their_own_case_by_page(
     moderator_with_own_case: Any, data: dict[str, Any], claimed: bool
 ) -> None:
-    _, moderator, case_id = moderator_with_own_case
+    client, moderator, case_id = moderator_with_own_case
     if claimed:
         smuggle_claim(case_id, moderator)
-    page = Client()
-    page.force_login(moderator)
+    page = pages_client(client)
     assert page.get(f"/kyc/review/{case_id}/").status_code == 403
     assert page.post(f"/kyc/review/{case_id}/", data).status_code == 403
     assert_untouched(case_id, moderator)
@@ -207,8 +206,7 @@ def test_a_recorded_conflict_keeps_the_moderator_off_the_case(
     decided = client.post(f"/api/v1/kyc/cases/{someone_elses_case}/decide/", APPROVE, format="json")
     assert decided.status_code == 403
     assert client.get(f"/api/v1/kyc/cases/{someone_elses_case}/").status_code == 403
-    page = Client()
-    page.force_login(moderator)
+    page = pages_client(client)
     assert page.get(f"/kyc/review/{someone_elses_case}/").status_code == 403
     assert page.post(f"/kyc/review/{someone_elses_case}/", {"action": "claim"}).status_code == 403
     assert page.get(f"/kyc/documents/{someone_elses_case}/selfie/").status_code == 404
@@ -260,9 +258,8 @@ def test_a_declared_conflict_follows_the_person_to_their_next_case(
 
 
 def test_the_page_offers_declaring_a_conflict(moderator_api: Any, someone_elses_case: str) -> None:
-    _, moderator = moderator_api()
-    page = Client()
-    page.force_login(moderator)
+    client, _moderator = moderator_api()
+    page = pages_client(client)
     assert b'value="declare_conflict"' in page.get(f"/kyc/review/{someone_elses_case}/").content
     response = page.post(
         f"/kyc/review/{someone_elses_case}/", {"action": "declare_conflict", "reason": "my aunt"}

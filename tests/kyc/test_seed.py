@@ -27,7 +27,9 @@ def test_demo_moderator_and_validator_can_work_the_demo_case(
 ) -> None:
     from django.test import Client
 
+    from accounts.management.commands.seed_demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
     from accounts.models import User
+    from tests.conftest import sign_in_with_totp
 
     with django_capture_on_commit_callbacks(execute=True):
         call_command("seed_demo")
@@ -38,8 +40,12 @@ def test_demo_moderator_and_validator_can_work_the_demo_case(
     assert check["images"]
     for url in check["images"]:
         assert validator.get(url).status_code == 200
-    moderator = Client()
-    moderator.force_login(User.objects.get(email="moderator@example.com"))
+    moderator = sign_in_with_totp(
+        Client(),
+        User.objects.get(email="moderator@example.com"),
+        secret=DEMO_TOTP_SECRET,
+        password=DEMO_PASSWORD,
+    )
     queue = moderator.get("/api/v1/kyc/queue/").json()["results"]
     assert [row["id"] for row in queue] == [str(applicant_case.public_id)]
     assert moderator.post(f"/api/v1/kyc/cases/{applicant_case.public_id}/claim/").status_code == 200
