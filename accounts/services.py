@@ -167,7 +167,13 @@ def profile_update(
     if languages is not None:
         updates["languages"] = _clean_languages(languages)
     clean_avatar = (
-        sanitize_image(avatar, field="avatar", max_bytes=AVATAR_MAX_BYTES, max_side=512)
+        sanitize_image(
+            avatar,
+            field="avatar",
+            holder=str(user.public_id),
+            max_bytes=AVATAR_MAX_BYTES,
+            max_side=512,
+        )
         if avatar is not None
         else None
     )

@@ -307,6 +307,11 @@ STORAGES = {
 # Development serves straight from the finders so `make run` needs no collectstatic.
 WHITENOISE_USE_FINDERS = not PRODUCTION
 AVATAR_MAX_BYTES = 2 * 1024 * 1024
+# Uploaded images decoded at once: per process, and per person across processes
+# (core.images); past them an upload waits IMAGE_SLOT_WAIT_SECONDS, then gets 503 or 429.
+IMAGE_PROCESSING_SLOTS = env.int("IMAGE_PROCESSING_SLOTS", default=2)
+IMAGE_PROCESSING_PER_PERSON = env.int("IMAGE_PROCESSING_PER_PERSON", default=1)
+IMAGE_SLOT_WAIT_SECONDS = env.float("IMAGE_SLOT_WAIT_SECONDS", default=1.0)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
