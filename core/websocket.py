@@ -28,28 +28,7 @@ from django.conf import settings
 from django.http.request import split_domain_port, validate_host
 from django.utils.http import is_same_domain
 
-DEFAULT_PORTS = {"http": 80, "https": 443}
-
-
-def normalize_origin(value: str) -> str | None:
-    """`scheme://host[:port]` as browsers serialise it (lower case, default port left out),
-    or None for anything that is not an http(s) origin."""
-    try:
-        parts = urlsplit(value.strip())
-        port = parts.port
-    except ValueError:
-        return None
-    scheme = parts.scheme.lower()
-    host = (parts.hostname or "").lower()
-    if scheme not in DEFAULT_PORTS or not host or parts.username or parts.password:
-        return None
-    if parts.path not in {"", "/"} or parts.query or parts.fragment:
-        return None
-    if ":" in host:
-        host = f"[{host}]"
-    if port is None or port == DEFAULT_PORTS[scheme]:
-        return f"{scheme}://{host}"
-    return f"{scheme}://{host}:{port}"
+from core.origins import normalize_origin, site_origins
 
 
 def _header(scope: dict[str, Any], name: bytes) -> str | None:
@@ -94,7 +73,7 @@ def origin_allowed(scope: dict[str, Any]) -> bool:
     origin = normalize_origin(raw) if raw else None
     if origin is None:
         return False
-    if origin == _request_origin(scope) or origin == normalize_origin(settings.SITE_URL):
+    if origin == _request_origin(scope) or origin in site_origins():
         return True
     scheme, _, netloc = origin.partition("://")
     for trusted in settings.CSRF_TRUSTED_ORIGINS:
@@ -102,8 +81,6 @@ def origin_allowed(scope: dict[str, Any]) -> bool:
             parts = urlsplit(trusted)
             if parts.scheme == scheme and is_same_domain(netloc, parts.netloc.lstrip("*")):
                 return True
-        elif origin == normalize_origin(trusted):
-            return True
     return False
 
 
