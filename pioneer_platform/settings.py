@@ -345,7 +345,7 @@ def _socket_origins(origins: list[str]) -> list[str]:
         scheme, _, rest = origin.partition("://")
         if scheme in {"http", "https"} and rest and "*" not in rest:
             sockets.append(f"{'wss' if scheme == 'https' else 'ws'}://{rest.rstrip('/')}")
-    return sockets
+    return list(dict.fromkeys(sockets))
 
 
 # Content-Security-Policy on every response (django-csp). No inline script or style and
