@@ -57,8 +57,22 @@ class User(AbstractBaseUser, PermissionsMixin):
             ("publish_projects", "Can publish task projects"),
         ]
 
+    # Set when the password was replaced since the last save: the post_save handler in
+    # accounts.signals then ends the person's live sockets. Every way of changing a password
+    # (allauth's change, set and reset flows, the admin form, `changepassword`) goes through
+    # set_password() and save(), so this catches them all in one place.
+    password_replaced: bool = False
+
     def __str__(self) -> str:
         return f"user {self.public_id}"
+
+    def set_password(self, raw_password: str | None) -> None:
+        super().set_password(raw_password)
+        self.password_replaced = True
+
+    def set_unusable_password(self) -> None:
+        super().set_unusable_password()
+        self.password_replaced = True
 
     @property
     def is_verified(self) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from collections.abc import Iterable
@@ -29,8 +30,49 @@ MAX_LANGUAGES = 10
 AVATAR_MAX_BYTES = 2 * 1024 * 1024
 
 
+# Close codes of /ws/feed/ that a server-side event asks for (4000-4999 are the
+# application's). 4401 mirrors HTTP 401: the session has ended, reconnecting will not help.
+# 4001: the credentials changed; reconnect, and the handshake decides afresh whether this
+# session still counts.
+CLOSE_SESSION_ENDED = 4401
+CLOSE_REAUTHENTICATE = 4001
+
+
 def feed_group(user_id: int) -> str:
     return f"feed.user.{user_id}"
+
+
+def session_group(session_key: str) -> str:
+    """The group of the sockets opened with one session. The key is a bearer secret and
+    group names are stored in Redis in the clear, so the group is named by its hash."""
+    digest = hashlib.sha256(session_key.encode()).hexdigest()[:40]
+    return f"feed.session.{digest}"
+
+
+def sockets_close_for_session(*, session_key: str) -> None:
+    """Close every `/ws/feed/` socket opened with this session (on sign-out), after commit."""
+    _group_send_on_commit(
+        session_group(session_key), {"type": "feed.close", "code": CLOSE_SESSION_ENDED}
+    )
+
+
+def sockets_close_for_user(*, user_id: int) -> None:
+    """Close every `/ws/feed/` socket of a person (password changed or reset), after commit.
+
+    Each reconnects and the handshake checks its session again: the one that changed the
+    password stays signed in, the others were invalidated with the old password.
+    """
+    _group_send_on_commit(feed_group(user_id), {"type": "feed.close", "code": CLOSE_REAUTHENTICATE})
+
+
+def _group_send_on_commit(group: str, message: dict[str, Any]) -> None:
+    def send() -> None:
+        layer = get_channel_layer()
+        if layer is None:
+            return
+        async_to_sync(layer.group_send)(group, message)
+
+    transaction.on_commit(send)
 
 
 def notify_user(*, user: User, event: dict[str, Any]) -> None:
@@ -46,14 +88,7 @@ def _send_on_commit(group: str, event: dict[str, Any]) -> None:
     if not isinstance(event.get("type"), str):
         raise ValueError("an event needs a string 'type'")
     json.dumps(event)  # fail here, in the caller's stack, not later in the socket
-
-    def send() -> None:
-        layer = get_channel_layer()
-        if layer is None:
-            return
-        async_to_sync(layer.group_send)(group, {"type": "feed.event", "event": event})
-
-    transaction.on_commit(send)
+    _group_send_on_commit(group, {"type": "feed.event", "event": event})
 
 
 def notify_topic(*, topic: str, event: dict[str, Any]) -> None:
@@ -132,7 +167,13 @@ def profile_update(
     if languages is not None:
         updates["languages"] = _clean_languages(languages)
     clean_avatar = (
-        sanitize_image(avatar, field="avatar", max_bytes=AVATAR_MAX_BYTES, max_side=512)
+        sanitize_image(
+            avatar,
+            field="avatar",
+            holder=str(user.public_id),
+            max_bytes=AVATAR_MAX_BYTES,
+            max_side=512,
+        )
         if avatar is not None
         else None
     )

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_http_methods
 from accounts import selectors, services
 from accounts.forms import ProfileForm
 from accounts.hooks import reputation_level
-from core.errors import DomainError
+from core.errors import DomainError, RetryLater
 from core.types import AuthenticatedHttpRequest
 
 
@@ -63,6 +63,15 @@ def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
                 )
             except DomainError as error:
                 form.add_error(error.field, error.message)
+                if isinstance(error, RetryLater):
+                    response = render(
+                        request,
+                        "accounts/profile.html",
+                        {"form": form, "profile": current},
+                        status=error.status_code,
+                    )
+                    response["Retry-After"] = str(error.retry_after)
+                    return response
             else:
                 messages.success(request, "Profile saved.")
                 return redirect("profile")

@@ -32,3 +32,24 @@ class Conflict(DomainError):
     """The request is valid but the current state forbids it (illegal transition, lost race)."""
 
     status_code = 409
+
+
+class RetryLater(DomainError):
+    """The request is fine but cannot be served now; `retry_after` seconds is a fair wait.
+    The API sends it as the Retry-After header."""
+
+    status_code = 503
+
+    def __init__(self, message: str, *, retry_after: int, field: str | None = None) -> None:
+        super().__init__(message, field=field)
+        self.retry_after = retry_after
+
+
+class ServerBusy(RetryLater):
+    status_code = 503
+
+
+class TooManyAtOnce(RetryLater):
+    """One person asked for more at once than anyone may have in flight."""
+
+    status_code = 429

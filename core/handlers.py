@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from core.api import PayloadTooLarge
-from core.errors import DomainError
+from core.errors import DomainError, RetryLater
 
 
 def _field_errors(data: Any) -> dict[str, Any]:
@@ -29,7 +29,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         body: dict[str, Any] = (
             {"errors": {exc.field: [exc.message]}} if exc.field else {"detail": exc.message}
         )
-        return Response(body, status=exc.status_code)
+        answer = Response(body, status=exc.status_code)
+        if isinstance(exc, RetryLater):
+            answer["Retry-After"] = str(exc.retry_after)
+        return answer
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}

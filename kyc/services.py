@@ -248,14 +248,19 @@ def document_upload(*, case_id: int, user: User, kind: str, upload: IO[bytes]) -
     """
     if kind not in DocumentKind.values:
         raise InvalidInput("Choose id_front, id_back or selfie.", field="kind")
+    case = Case.objects.get(pk=case_id)
+    # Checked again under the lock below; here so nobody gets an image decoded for a case
+    # that is not theirs.
+    if case.user_id != user.pk:
+        raise Forbidden("This is not your case.")
     clean = sanitize_image(
         upload,
         field="file",
+        holder=str(user.public_id),
         max_bytes=conf.max_upload_bytes(),
         max_pixels=conf.max_pixels(),
-        max_side=4000,
+        max_side=conf.document_max_side(),
     )
-    case = Case.objects.get(pk=case_id)
     key_id, sealed = crypto.encrypt(clean.content, associated=str(case.public_id).encode())
     name = default_storage.save(f"kyc/{uuid.uuid4().hex}.bin", ContentFile(sealed))
     try:

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.mfa import second_factor_required
-from core.errors import DomainError, Forbidden
+from core.errors import DomainError, Forbidden, RetryLater
 from core.types import AuthenticatedHttpRequest
 from kyc import selectors, services, validation
 from kyc.forms import AppealForm, CaseForm, DecisionForm
@@ -50,6 +50,7 @@ def status(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = None
     appeal_form = None
     http_status = 200
+    retry_after: int | None = None
     if editable:
         initial = {name: getattr(case, name) for name in CASE_FIELDS} if case else {}
         form = CaseForm(request.POST or None, request.FILES or None, initial=initial)
@@ -59,6 +60,8 @@ def status(request: AuthenticatedHttpRequest) -> HttpResponse:
             except DomainError as error:
                 _form_errors(form, error)
                 http_status = 400
+                if isinstance(error, RetryLater):
+                    http_status, retry_after = error.status_code, error.retry_after
             else:
                 messages.success(
                     request, "Submitted. Automatic checks run now; a moderator reviews next."
@@ -89,7 +92,10 @@ def status(request: AuthenticatedHttpRequest) -> HttpResponse:
         if case
         else {},
     }
-    return render(request, "kyc/status.html", context, status=http_status)
+    response = render(request, "kyc/status.html", context, status=http_status)
+    if retry_after is not None:
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
 CASE_FIELDS = (

@@ -1,7 +1,8 @@
 """One ASGI application for HTTP and WebSockets.
 
-WebSockets authenticate with the session cookie (AuthMiddlewareStack) and must come from an
-allowed origin: a cookie alone would let any site open a socket as the visitor.
+WebSockets authenticate with the session cookie (AuthMiddlewareStack) and must come from one
+of the site's own origins, scheme, host and port (core.websocket): a cookie alone would let
+any page open a socket as the visitor.
 """
 
 import os
@@ -14,15 +15,13 @@ django_asgi_app = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from core.websocket import SameOriginValidator  # noqa: E402
 from pioneer_platform.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
-        ),
+        "websocket": SameOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )

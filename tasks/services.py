@@ -25,8 +25,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import IO, TYPE_CHECKING, Any, NoReturn
 
-import markdown  # type: ignore[import-untyped]
-import nh3
 from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, F, OuterRef, QuerySet
@@ -36,6 +34,7 @@ from accounts.services import notify_topic, notify_user
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from core.jobs import enqueue_on_commit
 from tasks import conf, kinds, statements
+from tasks.instructions import render_instructions
 from tasks.models import (
     Answer,
     Assignment,
@@ -92,13 +91,6 @@ REMAINING = Every(2)
 
 
 # --- Projects ---------------------------------------------------------------------------
-
-
-def render_instructions(text: str) -> str:
-    """Markdown to HTML that is safe to show to pioneers: nh3 strips scripts, handlers,
-    styles and unknown tags, and marks links noopener."""
-    html = markdown.markdown(text, extensions=["extra", "sane_lists"], output_format="html")
-    return nh3.clean(html)
 
 
 def project_spec(project: Project) -> kinds.Spec:

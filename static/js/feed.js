@@ -25,6 +25,8 @@
       show(event.message || event.type);
     };
     socket.onclose = function (close) {
+      // 4401: signed out, nothing to reconnect to. Anything else (4001 after a password
+      // change, a restart, the network) reconnects, and the handshake checks the session.
       if (close.code === 4401) return;
       setTimeout(connect, delay);
       delay = Math.min(delay * 2, 30000);

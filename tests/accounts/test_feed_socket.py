@@ -26,15 +26,30 @@ async def _close_worker_connections() -> Any:
     await sync_to_async(connections.close_all)()
 
 
+def cookie_headers(
+    client: Client, origin: bytes = b"http://localhost"
+) -> list[tuple[bytes, bytes]]:
+    """What a browser on `origin` sends with the socket's handshake: its session cookie,
+    the page's origin and the host it connects to."""
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+    return [
+        (b"cookie", f"{settings.SESSION_COOKIE_NAME}={cookie}".encode()),
+        (b"origin", origin),
+        (b"host", b"localhost"),
+    ]
+
+
 def session_headers(user: Any, origin: bytes = b"http://localhost") -> list[tuple[bytes, bytes]]:
     client = Client()
     client.force_login(user)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
-    return [(b"cookie", f"{settings.SESSION_COOKIE_NAME}={cookie}".encode()), (b"origin", origin)]
+    return cookie_headers(client, origin)
 
 
-async def connected(user: Any) -> WebsocketCommunicator:
-    headers = await sync_to_async(session_headers)(user)
+async def connected(user: Any, client: Client | None = None) -> WebsocketCommunicator:
+    if client is None:
+        headers = await sync_to_async(session_headers)(user)
+    else:
+        headers = cookie_headers(client)
     socket = WebsocketCommunicator(application, "/ws/feed/", headers=headers)
     ok, _ = await socket.connect()
     assert ok
@@ -76,7 +91,9 @@ async def test_every_open_socket_of_the_user_hears_it(user_factory: Any) -> None
 
 async def test_anonymous_socket_is_refused() -> None:
     socket = WebsocketCommunicator(
-        application, "/ws/feed/", headers=[(b"origin", b"http://localhost")]
+        application,
+        "/ws/feed/",
+        headers=[(b"origin", b"http://localhost"), (b"host", b"localhost")],
     )
     ok, code = await socket.connect()
     assert not ok
@@ -173,3 +190,236 @@ async def test_garbage_messages_get_an_error_not_a_crash(user: Any) -> None:
         assert await socket.receive_json_from(timeout=5) == {"type": "pong"}
     finally:
         await socket.disconnect()
+
+
+async def pong_still_answers(socket: WebsocketCommunicator) -> None:
+    await socket.send_json_to({"type": "ping"})
+    assert await socket.receive_json_from(timeout=5) == {"type": "pong"}
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        pytest.param("", id="empty"),  # an empty text frame
+        pytest.param(" ", id="blank"),  # whitespace only: not JSON
+        # Nested far past the parser's recursion limit.
+        pytest.param("[" * 100_000 + "]" * 100_000, id="deep-100k"),
+        # Deep objects and lists, small enough to pass the size cap.
+        pytest.param('{"a":' * 2_000 + "1" + "}" * 2_000, id="deep-objects"),
+        pytest.param("[" * 1_500 + "]" * 1_500, id="deep-lists"),
+        # Larger than any control message.
+        pytest.param('{"type": "ping", "pad": "' + "x" * 70_000 + '"}', id="oversized"),
+        pytest.param("null", id="null"),  # JSON, but not an object
+        pytest.param('"subscribe"', id="bare-string"),  # a bare string
+        pytest.param('{"type": ["ping"]}', id="type-list"),  # a type that is not hashable
+        pytest.param('{"type": {"k": 1}}', id="type-object"),  # an object as the type
+        # Topics that are not strings, or strings that are no topic.
+        pytest.param('{"type": "unsubscribe", "topic": ["a", "list"]}', id="unsub-list"),
+        pytest.param('{"type": "unsubscribe", "topic": {"k": "v"}}', id="unsub-object"),
+        pytest.param('{"type": "unsubscribe", "topic": 7}', id="unsub-number"),
+        pytest.param('{"type": "unsubscribe", "topic": "not a topic"}', id="unsub-no-topic"),
+        pytest.param('{"type": "subscribe", "topic": ["project:1"]}', id="sub-list"),
+        # A lone surrogate in the topic: valid JSON, not encodable as UTF-8.
+        pytest.param('{"type": "subscribe", "topic": "\\ud800:1"}', id="sub-surrogate"),
+        pytest.param(
+            '{"type": "subscribe", "topic": "project:' + "9" * 5_000 + '"}', id="sub-long"
+        ),
+        # Not JSON in the strict sense.
+        pytest.param('{"type": "subscribe", "topic": NaN}', id="nan"),
+    ],
+)
+async def test_hostile_text_frames_get_an_error_frame_and_the_socket_stays(
+    user: Any, frame: str
+) -> None:
+    socket = await connected(user)
+    try:
+        # Sent raw: the communicator's helper refuses an empty frame.
+        await socket.send_input({"type": "websocket.receive", "text": frame})
+        reply = await socket.receive_json_from(timeout=5)
+        assert reply["type"] == "error"
+        assert isinstance(reply["detail"], str)
+        await pong_still_answers(socket)
+    finally:
+        await socket.disconnect()
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        pytest.param(b"\x00", id="one-byte"),  # one byte
+        pytest.param(b'{"type": "ping"}', id="json"),  # valid JSON, but in a binary frame
+        pytest.param(b"\xff" * 70_000, id="large"),  # a large binary frame
+    ],
+)
+async def test_binary_frames_close_with_1003(user: Any, data: bytes) -> None:
+    socket = await connected(user)
+    await socket.send_input({"type": "websocket.receive", "bytes": data})
+    # RFC 6455 7.4.1: 1003 is the answer to a type of data the endpoint does not accept.
+    assert await socket.receive_output(timeout=5) == {"type": "websocket.close", "code": 1003}
+    # The browser's answer to a close frame.
+    await socket.disconnect()
+
+
+@pytest.mark.parametrize(
+    ("origin", "host", "accepted"),
+    [
+        (b"http://localhost", b"localhost", True),  # the page's own origin
+        (b"http://localhost:80", b"localhost", True),  # the default port written out
+        (b"http://localhost:9999", b"localhost", False),  # another port on the same host
+        (b"https://localhost", b"localhost", False),  # another scheme on the same host
+        (b"http://localhost.evil.example", b"localhost", False),  # a longer name
+        (b"https://evil.example.net", b"localhost", False),  # another site
+        (b"null", b"localhost", False),  # sandboxed frames and file: pages
+        (b"http://evil.example.net", b"evil.example.net", False),  # host not in ALLOWED_HOSTS
+        (b"http://127.0.0.1:8000", b"localhost", True),  # SITE_URL, whatever the Host
+        (b"http://127.0.0.1:8001", b"localhost", False),  # next to SITE_URL
+        (None, b"localhost", False),  # no Origin header at all
+    ],
+)
+async def test_origin_must_match_scheme_host_and_port(
+    user: Any, settings: Any, origin: bytes | None, host: bytes, accepted: bool
+) -> None:
+    settings.SITE_URL = "http://127.0.0.1:8000"
+    settings.CSRF_TRUSTED_ORIGINS = []
+    headers = [
+        (name, value)
+        for name, value in await sync_to_async(session_headers)(user)
+        if name not in {b"origin", b"host"}
+    ]
+    headers.append((b"host", host))
+    if origin is not None:
+        headers.append((b"origin", origin))
+    socket = WebsocketCommunicator(application, "/ws/feed/", headers=headers)
+    ok, _ = await socket.connect()
+    try:
+        assert ok is accepted
+    finally:
+        await socket.disconnect()
+
+
+@pytest.mark.parametrize(
+    ("origin", "accepted"),
+    [
+        (b"https://app.example.org", True),  # listed exactly
+        (b"https://eu.example.com", True),  # under a listed wildcard
+        (b"http://eu.example.com", False),  # the wildcard's host with another scheme
+        (b"https://example.com.evil.net", False),  # looks like it, is not under it
+    ],
+)
+async def test_trusted_origins_are_honoured_like_csrf(
+    user: Any, settings: Any, origin: bytes, accepted: bool
+) -> None:
+    settings.CSRF_TRUSTED_ORIGINS = ["https://app.example.org", "https://*.example.com"]
+    headers = [
+        (name, value)
+        for name, value in await sync_to_async(session_headers)(user)
+        if name != b"origin"
+    ]
+    socket = WebsocketCommunicator(
+        application, "/ws/feed/", headers=[*headers, (b"origin", origin)]
+    )
+    ok, _ = await socket.connect()
+    try:
+        assert ok is accepted
+    finally:
+        await socket.disconnect()
+
+
+def signed_in_client(user: Any) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+async def closed_with(socket: WebsocketCommunicator) -> int:
+    """The code the server closed `socket` with; then the client's side of the close."""
+    message = await socket.receive_output(timeout=5)
+    assert message["type"] == "websocket.close", message
+    await socket.disconnect()
+    return int(message["code"])
+
+
+async def test_logout_closes_the_sockets_of_that_session_only(user_factory: Any) -> None:
+    erin, frank = await sync_to_async(lambda: (user_factory(), user_factory()))()
+    laptop_client, phone_client = await sync_to_async(
+        lambda: (signed_in_client(erin), signed_in_client(erin))
+    )()
+    laptop = await connected(erin, laptop_client)
+    phone = await connected(erin, phone_client)
+    other = await connected(frank)
+    try:
+        response = await sync_to_async(laptop_client.post)("/accounts/logout/")
+        assert response.status_code == 302
+        assert await closed_with(laptop) == 4401
+        # The phone's session is still signed in: its socket keeps working, and so does
+        # everyone else's.
+        await pong_still_answers(phone)
+        await pong_still_answers(other)
+        # Reconnecting with the ended session is refused.
+        retry = WebsocketCommunicator(
+            application, "/ws/feed/", headers=cookie_headers(laptop_client)
+        )
+        assert await retry.connect() == (False, 4401)
+    finally:
+        await phone.disconnect()
+        await other.disconnect()
+
+
+async def test_password_change_closes_every_socket_of_the_person(user_factory: Any) -> None:
+    from tests.conftest import PASSWORD
+
+    gina, hank = await sync_to_async(lambda: (user_factory(), user_factory()))()
+    laptop_client, phone_client = await sync_to_async(
+        lambda: (signed_in_client(gina), signed_in_client(gina))
+    )()
+    laptop = await connected(gina, laptop_client)
+    phone = await connected(gina, phone_client)
+    other = await connected(hank)
+    try:
+        new = "a-new-long-passphrase-42"
+        response = await sync_to_async(laptop_client.post)(
+            "/accounts/password/change/",
+            {"oldpassword": PASSWORD, "password1": new, "password2": new},
+        )
+        assert response.status_code == 302
+        assert await closed_with(laptop) == 4001
+        assert await closed_with(phone) == 4001
+        await pong_still_answers(other)
+        # The session that changed the password may reconnect; the other one has ended.
+        again = WebsocketCommunicator(
+            application, "/ws/feed/", headers=cookie_headers(laptop_client)
+        )
+        assert (await again.connect())[0] is True
+        await again.disconnect()
+        stale = WebsocketCommunicator(
+            application, "/ws/feed/", headers=cookie_headers(phone_client)
+        )
+        assert await stale.connect() == (False, 4401)
+    finally:
+        await other.disconnect()
+
+
+async def test_password_reset_closes_every_socket_of_the_person(user: Any) -> None:
+    from accounts.models import User
+
+    socket = await connected(user)
+
+    def reset() -> None:
+        # What allauth's reset-by-link and the admin's password form both end in.
+        person = User.objects.get(pk=user.pk)
+        person.set_password("reset-by-email-link-77")
+        person.save()
+
+    await sync_to_async(reset)()
+    assert await closed_with(socket) == 4001
+
+
+async def test_events_after_close_do_not_reach_a_closed_socket(user: Any) -> None:
+    client = await sync_to_async(signed_in_client)(user)
+    socket = await connected(user, client)
+    await sync_to_async(client.post)("/accounts/logout/")
+    assert await socket.receive_output(timeout=5) == {"type": "websocket.close", "code": 4401}
+    # Before the client has answered the close, the socket is already out of its groups.
+    await sync_to_async(notify_user)(user=user, event={"type": "late"})
+    assert await socket.receive_nothing(timeout=0.5)
+    await socket.disconnect()

@@ -50,12 +50,22 @@ def browser() -> Iterator[Any]:
 
 
 class Journey:
-    """A page plus numbered screenshots under test-results/<test>/."""
+    """A page plus numbered screenshots under test-results/<test>/, and the
+    Content-Security-Policy violations the browser reported on the way."""
 
     def __init__(self, page: Any, folder: Path) -> None:
         self.page = page
         self.folder = folder
         self.step = 0
+        self.csp_violations: list[str] = []
+        page.on("console", self._console)
+
+    def _console(self, message: Any) -> None:
+        # Chromium reports every blocked script, style, image, frame or connection on the
+        # console ("Refused to ... because it violates the following Content Security
+        # Policy directive ..."); a page that needs something the policy forbids breaks.
+        if "Content Security Policy" in message.text:
+            self.csp_violations.append(f"{self.page.url}: {message.text}")
 
     def shot(self, name: str) -> None:
         self.step += 1
@@ -69,8 +79,11 @@ def journey(browser: Any, live_server: Any, request: pytest.FixtureRequest) -> I
     context.set_default_timeout(15_000)
     page = context.new_page()
     folder = RESULTS / re.sub(r"[^\w.-]+", "_", request.node.nodeid)
-    yield Journey(page, folder)
+    journey = Journey(page, folder)
+    yield journey
     context.close()
+    # Every journey runs under the real policy; whatever it blocked fails the journey.
+    assert journey.csp_violations == []
 
 
 def sign_in(page: Any, email: str, password: str = PASSWORD) -> None:

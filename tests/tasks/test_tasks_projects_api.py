@@ -220,3 +220,40 @@ def test_own_projects_query_count_does_not_grow(
         response = api.get("/api/v1/projects/?mine=1")
     assert len(response.json()["results"]) == count
     assert all(row["state"] == State.DRAFT for row in response.json()["results"])
+
+
+@pytest.mark.parametrize(
+    ("markdown", "kept"),
+    [
+        ("![map](https://tracker.example/pixel.png)", None),  # a remote image in Markdown
+        ('<img src="http://tracker.example/p.gif" alt="x">', None),  # a remote image in HTML
+        ('<img src="//tracker.example/p.gif">', None),  # scheme-relative
+        ('<img src="/\\tracker.example/p.gif">', None),  # a backslash browsers read as a slash
+        ('<img src="/&#9;/tracker.example/p.gif">', None),  # a tab browsers drop
+        ('<img src=" https://tracker.example/p.gif">', None),  # leading space browsers trim
+        ('<img src="data:image/svg+xml,<svg/>">', None),  # not a URL of ours either
+        ("![logo](/static/logo.png)", "/static/logo.png"),  # our own path stays
+        ("![logo](http://127.0.0.1:8000/static/logo.png)", "http://127.0.0.1:8000/static/logo.png"),
+    ],
+)
+def test_instructions_keep_only_images_from_our_origin(
+    settings: Any, markdown: str, kept: str | None
+) -> None:
+    from tasks.instructions import render_instructions
+
+    settings.SITE_URL = "http://127.0.0.1:8000"
+    html = render_instructions(markdown)
+    assert "tracker.example" not in html
+    assert "data:" not in html
+    if kept is None:
+        assert "src=" not in html
+    else:
+        assert f'src="{kept}"' in html
+
+
+def test_a_remote_image_never_reaches_pioneers_through_the_api(requester: Any) -> None:
+    payload = {**VALID, "instructions": "Like this: ![example](https://tracker.example/p.png)"}
+    response = client_for(requester).post("/api/v1/projects/", payload, format="json")
+    assert response.status_code == 201, response.json()
+    assert "tracker.example" not in response.json()["instructions_html"]
+    assert 'alt="example"' in response.json()["instructions_html"]
