@@ -18,10 +18,12 @@ from datetime import timedelta
 from functools import partial
 from typing import IO, Any
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from PIL import Image, ImageStat
 
@@ -422,6 +424,53 @@ def case_run_checks(*, case_id: int, today: datetime.date | None = None) -> Case
             fields=["risk_flags", "identity_hash"],
         )
     return case
+
+
+def cases_requeue_stuck_checks(*, older_than: timedelta | None = None, limit: int = 500) -> int:
+    """Send the checks again for cases still `submitted` past the deadline (periodic sweep).
+
+    Their job was lost: the broker was down when the case was submitted, or a worker died
+    holding the message, which the broker returns only after its visibility timeout. Each
+    resend is recorded and the deadline counts from the latest send, so a case waiting
+    behind a long queue gets one more message per deadline, not one per sweep. A second
+    delivery is harmless: `case_run_checks` starts only from `submitted`, under the row lock.
+    """
+    if older_than is None:
+        older_than = timedelta(seconds=settings.JOBS_DEADLINE_SECONDS)
+    cutoff = timezone.now() - older_than
+    last_sent = (
+        CaseEvent.objects.filter(case=OuterRef("pk"), action__in=["submit", "requeue_checks"])
+        .order_by("-pk")
+        .values("created_at")[:1]
+    )
+    stuck = list(
+        Case.objects.filter(state=State.SUBMITTED, submitted_at__lt=cutoff)
+        .annotate(last_sent=Subquery(last_sent))
+        .filter(last_sent__lt=cutoff)
+        .order_by("submitted_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    requeued = 0
+    for case_id in stuck:
+        with transaction.atomic():
+            # A locked case is being checked right now.
+            case = (
+                Case.objects.select_for_update(skip_locked=True)
+                .filter(pk=case_id, state=State.SUBMITTED)
+                .first()
+            )
+            if case is None:
+                continue
+            CaseEvent.objects.create(
+                case=case,
+                actor=None,
+                action="requeue_checks",
+                from_state=case.state,
+                to_state=case.state,
+            )
+            enqueue_on_commit("kyc.tasks.run_checks", case.pk)
+        requeued += 1
+    return requeued
 
 
 # --- moderators ------------------------------------------------------------------------

@@ -21,3 +21,8 @@ def run_checks(case_id: int) -> None:
 @shared_task(acks_late=True, ignore_result=True)
 def purge_documents() -> None:
     services.documents_purge()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def requeue_stuck_checks() -> None:
+    services.cases_requeue_stuck_checks()

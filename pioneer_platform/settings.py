@@ -194,9 +194,21 @@ CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
+# Queued work survives a killed worker: a job is acknowledged only once it ran, and a
+# message a dead worker held goes back to the queue after the visibility timeout (kombu's
+# default is an hour). The timeout must outlast any task's run and any countdown (retries
+# back off to 16 s); tasks are idempotent, so one delivered twice does no harm. Work whose
+# message is lost for good (the broker was down when it was sent) is found by the periodic
+# sweeps below, which re-enqueue what waited JOBS_DEADLINE_SECONDS.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=300)
+}
+JOBS_DEADLINE_SECONDS = env.int("JOBS_DEADLINE_SECONDS", default=60)
+JOBS_SWEEP_SECONDS = env.float("JOBS_SWEEP_SECONDS", default=30.0)
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
@@ -207,6 +219,15 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "tasks: sweep reservations": {"task": "tasks.tasks.sweep_reservations", "schedule": 15.0},
     # Publishing is a no-op when the tree did not grow.
     "ledger: publish tree head": {"task": "ledger.tasks.publish_tree_head", "schedule": 60.0},
+    # Work stuck past JOBS_DEADLINE_SECONDS is sent again; delivering it twice is harmless.
+    "kyc: resend checks of stuck cases": {
+        "task": "kyc.tasks.requeue_stuck_checks",
+        "schedule": JOBS_SWEEP_SECONDS,
+    },
+    "tasks: resend unannounced publications": {
+        "task": "tasks.tasks.announce_stuck_projects",
+        "schedule": JOBS_SWEEP_SECONDS,
+    },
     "kyc: purge documents past retention": {
         "task": "kyc.tasks.purge_documents",
         "schedule": 3600.0,

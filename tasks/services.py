@@ -25,9 +25,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import IO, TYPE_CHECKING, Any, NoReturn
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, F, OuterRef, QuerySet
+from django.db.models import Exists, F, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from accounts.services import notify_topic, notify_user
@@ -273,9 +274,12 @@ def project_transition(*, project: Project, actor: User, action: str) -> Project
         locked.published_at = timezone.now()
         fields.append("published_at")
     locked.save(update_fields=fields)
-    _audit(locked, actor, f"project.{target}")
     if target == State.PUBLISHED:
+        # Marks a publication the announcement sweep watches over (older ones lack it).
+        _audit(locked, actor, PUBLISHED, announce=True)
         enqueue_on_commit("tasks.tasks.announce_project", locked.pk)
+    else:
+        _audit(locked, actor, f"project.{target}")
     notify_topic(
         topic=f"project:{locked.public_id}",
         event={"type": "project.state", "project": str(locked.public_id), "state": target},
@@ -822,35 +826,79 @@ def remaining_broadcast(*, project_id: int) -> None:
     )
 
 
+PUBLISHED = "project.published"
+ANNOUNCED = "project.announced"
+
+
+def _publication_events(project: Any) -> QuerySet[AuditEvent]:
+    """A project's publications and announcements, latest first (both are written under
+    the project's row lock, so their ids are in the order they happened)."""
+    return AuditEvent.objects.filter(project=project, action__in=[PUBLISHED, ANNOUNCED]).order_by(
+        "-pk"
+    )
+
+
 def project_announce(*, project_id: int) -> int:
-    """Tell every pioneer who may work a newly published project (a Celery job fans out)."""
+    """Tell every pioneer who may work a newly published project (a Celery job fans out).
+
+    Once per publication, however often the job is delivered (again by the broker after a
+    lost worker, or by the sweep): the announcement is recorded under the project's row
+    lock, and the messages leave when that commits."""
     from accounts.models import User
     from tasks.selectors import may_work_tasks, user_level
 
-    project = Project.objects.filter(pk=project_id, state=State.PUBLISHED).first()
-    if project is None:
-        return 0
-    told = 0
-    people = (
-        User.objects.filter(verified_at__isnull=False, is_active=True)
-        .filter(groups__permissions__codename="work_tasks")
-        .distinct()
-    )
-    for person in people.iterator(chunk_size=500):
-        if not may_work_tasks(user=person) or project.min_level > user_level(user=person):
-            continue
-        notify_user(
-            user=person,
-            event={
-                "type": "project.published",
-                "project": str(project.public_id),
-                "title": project.title,
-                "reward": project.reward,
-                "message": f"New project: {project.title}",
-            },
+    with transaction.atomic():
+        project = (
+            Project.objects.select_for_update().filter(pk=project_id, state=State.PUBLISHED).first()
         )
-        told += 1
+        if project is None:
+            return 0
+        if _publication_events(project).values_list("action", flat=True).first() != PUBLISHED:
+            return 0
+        _audit(project, None, ANNOUNCED)
+        told = 0
+        people = (
+            User.objects.filter(verified_at__isnull=False, is_active=True)
+            .filter(groups__permissions__codename="work_tasks")
+            .distinct()
+        )
+        for person in people.iterator(chunk_size=500):
+            if not may_work_tasks(user=person) or project.min_level > user_level(user=person):
+                continue
+            notify_user(
+                user=person,
+                event={
+                    "type": "project.published",
+                    "project": str(project.public_id),
+                    "title": project.title,
+                    "reward": project.reward,
+                    "message": f"New project: {project.title}",
+                },
+            )
+            told += 1
     return told
+
+
+def projects_announce_stuck(*, older_than: timedelta | None = None, limit: int = 100) -> int:
+    """Send the announcement job again for publications still unannounced past the
+    deadline (periodic sweep): the broker was down at publish time, or a worker died
+    holding the job. A second delivery is harmless (`project_announce` runs once per
+    publication), so this keeps no record of its own."""
+    if older_than is None:
+        older_than = timedelta(seconds=settings.JOBS_DEADLINE_SECONDS)
+    cutoff = timezone.now() - older_than
+    pending = AuditEvent.objects.filter(
+        pk=OuterRef("latest_event"), action=PUBLISHED, detail__announce=True, created_at__lt=cutoff
+    )
+    stuck = list(
+        Project.objects.filter(state=State.PUBLISHED)
+        .annotate(latest_event=Subquery(_publication_events(OuterRef("pk")).values("pk")[:1]))
+        .filter(Exists(pending))
+        .values_list("pk", flat=True)[:limit]
+    )
+    for project_id in stuck:
+        enqueue_on_commit("tasks.tasks.announce_project", project_id)
+    return len(stuck)
 
 
 # --- Export ------------------------------------------------------------------------------

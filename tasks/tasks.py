@@ -21,3 +21,8 @@ def broadcast_remaining(project_id: int) -> None:
 def sweep_reservations() -> None:
     services.reservations_reclaim()
     services.reservations_warn()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def announce_stuck_projects() -> None:
+    services.projects_announce_stuck()

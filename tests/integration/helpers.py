@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import quote
 
 import psycopg
+import pytest
 from django.db import connection
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,14 +38,18 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_until(condition: Callable[[], Any], *, seconds: float, message: str) -> Any:
-    """Poll a real condition until it holds, failing with `message` after `seconds`."""
+def wait_until(
+    condition: Callable[[], Any], *, seconds: float, message: str | Callable[[], str]
+) -> Any:
+    """Poll a real condition until it holds, failing with `message` (or what it returns,
+    read only then, e.g. a process's log) after `seconds`."""
     deadline = time.monotonic() + seconds
     while True:
         value = condition()
         if value:
             return value
-        assert time.monotonic() < deadline, message
+        if time.monotonic() >= deadline:
+            pytest.fail(message() if callable(message) else message)
         time.sleep(0.05)
 
 

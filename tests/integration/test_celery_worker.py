@@ -73,4 +73,6 @@ def test_periodic_tasks_are_scheduled() -> None:
         "ledger.tasks.publish_tree_head",
         "tasks.tasks.sweep_reservations",
         "kyc.tasks.purge_documents",
+        "kyc.tasks.requeue_stuck_checks",
+        "tasks.tasks.announce_stuck_projects",
     } <= scheduled
