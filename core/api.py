@@ -7,7 +7,6 @@ in the service, not something a client should ever parse.
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 from allauth.account.utils import has_verified_email
@@ -17,6 +16,8 @@ from django.http import HttpRequest, JsonResponse
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions, pagination, parsers, permissions, status
 
+from core import strict_json
+
 
 class PayloadTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
@@ -25,7 +26,9 @@ class PayloadTooLarge(exceptions.APIException):
 
 
 class LimitedJSONParser(parsers.JSONParser):
-    """JSON parser that refuses bodies over `API_MAX_JSON_BYTES`.
+    """JSON parser that refuses bodies over `API_MAX_JSON_BYTES` and decodes with
+    `core.strict_json`, so what PostgreSQL cannot store (or a 100,000-deep body) is a 400
+    naming the field, not a 500.
 
     DRF reads the request stream directly, bypassing Django's DATA_UPLOAD_MAX_MEMORY_SIZE,
     so without this a client could make a worker buffer an arbitrarily large body.
@@ -37,7 +40,7 @@ class LimitedJSONParser(parsers.JSONParser):
         raw = stream.read(limit + 1) if stream is not None else b""
         if len(raw) > limit:
             raise PayloadTooLarge(f"Request body is larger than {limit} bytes.")
-        return super().parse(io.BytesIO(raw), media_type, parser_context)
+        return strict_json.loads(raw)
 
 
 class SessionTokenAuthentication(XSessionTokenAuthentication):
