@@ -93,6 +93,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "core.middleware.request_body_limit",
     "core.middleware.headless_json_guard",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -310,6 +311,11 @@ WHITENOISE_USE_FINDERS = not PRODUCTION
 AVATAR_MAX_BYTES = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# Whole request bodies (core.middleware), checked before the body is read. A multipart form
+# holds one document photo (KYC_MAX_UPLOAD_BYTES, 10 MB) and its fields; other bodies may be
+# as large as an item upload (TASKS_UPLOAD_MAX_BYTES, 256 MB), whose view caps it again.
+REQUEST_MAX_MULTIPART_BYTES = env.int("REQUEST_MAX_MULTIPART_BYTES", default=12 * 1024 * 1024)
+REQUEST_MAX_BYTES = env.int("REQUEST_MAX_BYTES", default=256 * 1024 * 1024)
 
 # --- Security ----------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
