@@ -1,6 +1,6 @@
 """Input PostgreSQL cannot store, or that would exhaust the decoder, is a 400 naming the
-field, on every way into the task feed: item uploads and answers (API and work page).
-Nothing of a refused request is kept."""
+field, on every way into the task feed: item uploads, answers (API and work page), and the
+results' query parameters. Nothing of a refused request is kept."""
 
 from __future__ import annotations
 
@@ -136,3 +136,44 @@ def test_a_nul_in_a_work_page_answer_is_a_400_and_nothing_is_kept(
     assert response.status_code == 400
     assert b"must not contain the NUL character" in response.content
     assert not Answer.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("min_confidence=nan", "min_confidence"),  # NaN passes every range check
+        ("max_confidence=NaN", "max_confidence"),
+        ("page=" + "9" * 30, "page"),  # an offset past PostgreSQL's bigint
+    ],
+)
+def test_query_numbers_that_are_not_finite_or_overflow_are_400(
+    make_project: Any, requester: Any, query: str, field: str
+) -> None:
+    project = make_project(items=1)
+    response = client_for(requester).get(f"/api/v1/projects/{project.public_id}/results/?{query}")
+    assert response.status_code == 400, response.content
+    assert field in response.json()["errors"]
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("gold_rate", "nan"),  # NaN as JSON text slips past DRF's FloatField
+        ("gold_min_accuracy", "Infinity"),
+    ],
+)
+def test_project_rates_must_be_finite(requester: Any, field: str, value: str) -> None:
+    response = client_for(requester).post(
+        "/api/v1/projects/", {"title": "t", "kind": "free_text", field: value}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"][field] == ["Give a finite number."]
+
+
+def test_a_cursor_whose_position_is_not_a_key_is_a_404(requester: Any) -> None:
+    import base64
+
+    cursor = base64.b64encode(b"p=abc").decode()
+    response = client_for(requester).get(f"/api/v1/projects/?mine=1&cursor={cursor}")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Invalid cursor"}
