@@ -9,9 +9,10 @@ interpreter's recursion limit. Every decoder of client input goes through `loads
 `raw_decode` here, and values that never were JSON (form fields stored in a JSON column) go
 through `check_storable`, so the same rule holds on every path in.
 
-Nesting is measured before decoding, by counting the brackets outside strings: the decoder
-recurses once per level, so only a count taken without recursion can refuse a 100,000-deep
-body safely. Pure Python, no Django.
+Nesting is bounded before the decoder sees it, since it recurses once per level: a whole
+document's brackets outside strings are counted first, and a value in a stream is decoded
+from a cut of the text holding no more opening brackets than the limit (counted exactly only
+when the value runs past that cut). Pure Python, no Django.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ _STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"?', re.DOTALL)
 _TOKEN = re.compile(_STRING.pattern + r"|[\[\]{}]", re.DOTALL)
 _ONLY_BRACKETS = {code: None for code in range(128) if chr(code) not in "[]{}"}
 _STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
+# The first cut of a stream's text (see `_decode_within_depth`): a few items' worth.
+_FIRST_CUT = 2048
 # The only escapes that decode to NUL or a surrogate (a valid pair included).
 _SUSPECT_ESCAPE = re.compile(r"\\u(?:0000|[dD][89a-fA-F])")
 _UNSTORABLE_CHAR = re.compile("[\x00\ud800-\udfff]")
@@ -107,34 +110,46 @@ _TOO_MANY_DIGITS = _Unstorable(f"whole numbers may have at most {MAX_INT_DIGITS}
 _TOO_DEEP = f"JSON may nest at most {MAX_DEPTH} levels deep"
 
 
-class _Decoder(json.JSONDecoder):
-    """A decoder per call whose hooks replace refused numbers with a marker and record
-    that they did, so a clean document (the usual case) skips the walk. Integers go through
-    a hook only on the second try, after the fast C conversion refused one as too long."""
+class _Refused(Exception):
+    """Raised by the shared decoder's hooks: the document is decoded again by one that
+    marks the refused number, so the error can say where it is."""
 
-    def __init__(self, *, check_ints: bool = False) -> None:
-        self.refused = False
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _Refused
+    return value
+
+
+def _no_constant(text: str) -> float:
+    raise _Refused
+
+
+# Shared by every call (its hooks keep no state): building a decoder costs more than
+# decoding a small body with it.
+_SHARED = json.JSONDecoder(parse_float=_finite_float, parse_constant=_no_constant)
+
+
+class _MarkingDecoder(json.JSONDecoder):
+    """For a document the shared decoder refused: numbers it refuses become markers, found
+    with their location by the walk."""
+
+    def __init__(self) -> None:
         super().__init__(
-            parse_float=self._float,
-            parse_int=self._int if check_ints else None,
-            parse_constant=self._constant,
+            parse_float=self._float, parse_int=self._int, parse_constant=self._constant
         )
 
     def _float(self, text: str) -> float | _Unstorable:
         value = float(text)
-        if math.isfinite(value):
-            return value
-        self.refused = True
-        return _OUT_OF_RANGE
+        return value if math.isfinite(value) else _OUT_OF_RANGE
 
     def _int(self, text: str) -> int | _Unstorable:
         if len(text) - text.startswith("-") > MAX_INT_DIGITS:
-            self.refused = True
             return _TOO_MANY_DIGITS
         return int(text)
 
     def _constant(self, text: str) -> _Unstorable:
-        self.refused = True
         return _NOT_A_NUMBER
 
 
@@ -244,32 +259,13 @@ def raw_decode(text: str, start: int = 0, *, from_utf8: bool = False) -> tuple[A
 
 def _decode(text: str, start: int, *, whole: bool, from_utf8: bool) -> tuple[Any, int]:
     start = _skip_space(text, start)
-    _check_depth(text, start, whole=whole)
-    decoder = _Decoder()
-    try:
-        try:
-            value, end = decoder.raw_decode(text, start)
-        except json.JSONDecodeError:
-            raise
-        except ValueError:
-            # An integer over the interpreter's int-str limit: decode again with the
-            # integer hook, which marks it (and so says where it is).
-            decoder = _Decoder(check_ints=True)
-            value, end = decoder.raw_decode(text, start)
-    except json.JSONDecodeError as error:
-        raise InvalidJSON(
-            f"not valid JSON ({error.msg})", position=(error.lineno, error.colno)
-        ) from None
-    except RecursionError:
-        # Unreachable after the depth check unless the caller is itself deep in its stack;
-        # it must still get an answer rather than a crash.
-        raise InvalidJSON(_TOO_DEEP) from None
-    # The walk is needed only when a hook replaced a number or the text could hold what
-    # the walk looks for: the decoder refuses raw control characters in strings and UTF-8
+    value, end, refused = _decode_within_depth(text, start, whole=whole)
+    # The walk is needed only when a number was refused or the text could hold what the
+    # walk looks for: the decoder refuses raw control characters in strings and UTF-8
     # decoding refuses encoded surrogates, which leaves escapes, and raw surrogates in
     # text that did not come from UTF-8.
     if (
-        decoder.refused
+        refused
         or _SUSPECT_ESCAPE.search(text, start, end)
         or (not from_utf8 and _UNSTORABLE_CHAR.search(text, start, end))
     ):
@@ -279,6 +275,60 @@ def _decode(text: str, start: int, *, whole: bool, from_utf8: bool) -> tuple[Any
             error.end = end
             raise
     return value, end
+
+
+def _decode_within_depth(text: str, start: int, *, whole: bool) -> tuple[Any, int, bool]:
+    """Decode the value at `start` without letting the decoder nest past MAX_DEPTH.
+
+    In a stream, the value is first decoded from a copy of the text that follows it, cut
+    where the count of opening brackets (in strings or not) is still within MAX_DEPTH: the
+    decoder cannot nest deeper than the brackets it is given, and if the value ends within
+    the cut, the cut changed nothing. The cut grows while the value runs past it; once it
+    would hold too many brackets, they are counted outside strings, one by one."""
+    if whole or text[start : start + 1] not in ("[", "{"):
+        _check_depth(text, start, whole=whole)
+        return _run_decoder(text, start)
+    size = _FIRST_CUT
+    while True:
+        cut = min(start + size, len(text))
+        if text.count("[", start, cut) + text.count("{", start, cut) > MAX_DEPTH:
+            break
+        if cut == len(text):
+            return _run_decoder(text, start)
+        try:
+            value, end, refused = _run_decoder(text[start:cut], 0)
+        except InvalidJSON as error:
+            if not error.malformed:
+                raise
+            size *= 8
+        else:
+            return value, start + end, refused
+    _check_depth(text, start, whole=False)
+    return _run_decoder(text, start)
+
+
+def _run_decoder(text: str, start: int) -> tuple[Any, int, bool]:
+    """The value, where it ends, and whether a number in it was refused (it is then marked
+    for the walk)."""
+    try:
+        try:
+            value, end = _SHARED.raw_decode(text, start)
+            return value, end, False
+        except json.JSONDecodeError:
+            raise
+        except (_Refused, ValueError):
+            # A float out of range, NaN or Infinity, or an integer over the interpreter's
+            # int-str limit (a bare ValueError from the C conversion).
+            value, end = _MarkingDecoder().raw_decode(text, start)
+            return value, end, True
+    except json.JSONDecodeError as error:
+        raise InvalidJSON(
+            f"not valid JSON ({error.msg})", position=(error.lineno, error.colno)
+        ) from None
+    except RecursionError:
+        # Unreachable after the depth check unless the caller is itself deep in its stack;
+        # it must still get an answer rather than a crash.
+        raise InvalidJSON(_TOO_DEEP) from None
 
 
 def _skip_space(text: str, start: int) -> int:

@@ -99,6 +99,29 @@ def test_a_stream_reads_one_value_and_says_where_it_ends() -> None:
     assert raised.value.problem.startswith("JSON may nest")
 
 
+@pytest.mark.parametrize(
+    ("value", "within"),
+    [
+        # longer than the first cut, few brackets: the cut grows until the value ends in it
+        ({"text": "x" * 20_000, "tags": [["a"]]}, True),
+        # more brackets than the limit, side by side: counted, and shallow
+        ([[n] for n in range(200)], True),
+        # deep, after a long string: counted, and refused
+        (["x" * 5000, json.loads("[" * MAX_DEPTH + "]" * MAX_DEPTH)], False),
+    ],
+    ids=["long", "wide", "deep-after-long"],
+)
+def test_a_stream_value_past_the_first_cut(value: Any, within: bool) -> None:
+    text = json.dumps(value) + ', {"next": 1}'
+    if within:
+        decoded, end = strict_json.raw_decode(text)
+        assert decoded == value
+        assert text[end:] == ', {"next": 1}'
+    else:
+        with pytest.raises(InvalidJSON):
+            strict_json.raw_decode(text)
+
+
 def test_a_refused_value_in_a_stream_says_where_it_ends() -> None:
     text = '{"a": NaN}, {"b": 1}'
     with pytest.raises(InvalidJSON) as raised:
