@@ -65,8 +65,9 @@ class RequestBodyLimit:
     passed on with no body at all (the Django middleware above answers 413 in the page's
     or the API's form), and a body without a declared length is answered 413 here as soon
     as what arrived passes the cap. Under a server that hands bodies over as they arrive
-    (uvicorn, hypercorn) the rest is never received; behind daphne, which buffers the body
-    first, it is never copied or parsed again."""
+    (uvicorn, hypercorn) the rest is never received. daphne receives the whole body before
+    calling the application; `pioneer_platform.http_server` makes it refuse a declared
+    length over the cap as soon as the headers are in."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app

@@ -17,7 +17,10 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from core.middleware import RequestBodyLimit  # noqa: E402
+from pioneer_platform import http_server  # noqa: E402
 from pioneer_platform.routing import websocket_urlpatterns  # noqa: E402
+
+http_server.install()
 
 application = ProtocolTypeRouter(
     {
