@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -8,6 +7,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from accounts.realtime import can_subscribe, topic_group
 from accounts.services import CLOSE_SESSION_ENDED, feed_group, session_group
+from core import strict_json
 
 # Close codes in the 4000 range are ours; 4401 mirrors HTTP 401 for clients.
 CLOSE_UNAUTHENTICATED = CLOSE_SESSION_ENDED
@@ -16,10 +16,9 @@ CLOSE_UNAUTHENTICATED = CLOSE_SESSION_ENDED
 # frame is a client bug, not a message to answer, so the protocol's own answer fits.
 CLOSE_UNSUPPORTED_DATA = 1003
 
-# The client sends small control messages (`ping`, `subscribe`, `unsubscribe`) only. The
-# cap keeps a frame from costing more than that to parse, and with it the nesting a frame
-# can carry; what still nests past the parser's recursion limit is refused as the error it
-# raises. A shared decoder with an explicit depth limit may replace this guard.
+# The client sends small control messages (`ping`, `subscribe`, `unsubscribe`) only: the
+# cap keeps a frame from costing more than that to parse. Depth, NaN and text PostgreSQL
+# cannot store are the platform's one JSON rule (core.strict_json).
 MAX_FRAME_CHARS = 4096
 
 
@@ -28,16 +27,12 @@ def _decode(text: str) -> dict[str, Any] | str:
     if len(text) > MAX_FRAME_CHARS:
         return f"Frames are limited to {MAX_FRAME_CHARS} characters."
     try:
-        content = json.loads(text, parse_constant=_refuse_constant)
-    except (ValueError, RecursionError):
+        content = strict_json.loads(text)
+    except strict_json.InvalidJSON:
         return "Send one JSON object per frame."
     if not isinstance(content, dict):
         return "Send one JSON object per frame."
     return content
-
-
-def _refuse_constant(name: str) -> None:
-    raise ValueError(f"{name} is not JSON")
 
 
 class FeedConsumer(AsyncJsonWebsocketConsumer):

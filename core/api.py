@@ -7,15 +7,18 @@ in the service, not something a client should ever parse.
 
 from __future__ import annotations
 
-import io
+import math
 from typing import Any
 
 from allauth.account.utils import has_verified_email
 from allauth.headless.contrib.rest_framework.authentication import XSessionTokenAuthentication
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpRequest, JsonResponse
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from rest_framework import exceptions, pagination, parsers, permissions, status
+from rest_framework import exceptions, pagination, parsers, permissions, serializers, status
+
+from core import strict_json
 
 
 class PayloadTooLarge(exceptions.APIException):
@@ -25,7 +28,9 @@ class PayloadTooLarge(exceptions.APIException):
 
 
 class LimitedJSONParser(parsers.JSONParser):
-    """JSON parser that refuses bodies over `API_MAX_JSON_BYTES`.
+    """JSON parser that refuses bodies over `API_MAX_JSON_BYTES` and decodes with
+    `core.strict_json`, so what PostgreSQL cannot store (or a 100,000-deep body) is a 400
+    naming the field, not a 500.
 
     DRF reads the request stream directly, bypassing Django's DATA_UPLOAD_MAX_MEMORY_SIZE,
     so without this a client could make a worker buffer an arbitrarily large body.
@@ -37,7 +42,7 @@ class LimitedJSONParser(parsers.JSONParser):
         raw = stream.read(limit + 1) if stream is not None else b""
         if len(raw) > limit:
             raise PayloadTooLarge(f"Request body is larger than {limit} bytes.")
-        return super().parse(io.BytesIO(raw), media_type, parser_context)
+        return strict_json.loads(raw)
 
 
 class SessionTokenAuthentication(XSessionTokenAuthentication):
@@ -52,6 +57,37 @@ class CursorPagination(pagination.CursorPagination):
     ordering = "-pk"
     page_size_query_param = "page_size"
     max_page_size = 200
+
+    def paginate_queryset(self, queryset: Any, request: Any, view: Any = None) -> Any:
+        self.model = queryset.model
+        return super().paginate_queryset(queryset, request, view)
+
+    def decode_cursor(self, request: Any) -> Any:
+        """DRF checks a cursor's form, not its position: a position that is no value of the
+        ordering field (`p=abc` for a pk) would reach the query and fail there, as a 500."""
+        cursor = super().decode_cursor(request)
+        if cursor is not None and cursor.position is not None:
+            name = self.ordering[0].lstrip("-")
+            meta = self.model._meta
+            field = meta.pk if name == "pk" else meta.get_field(name)
+            try:
+                field.to_python(cursor.position)
+            except DjangoValidationError:
+                raise exceptions.NotFound(self.invalid_cursor_message) from None
+        return cursor
+
+
+class FiniteFloatField(serializers.FloatField):
+    """DRF's FloatField takes "nan" and "inf" (from a query string, or as JSON text), and
+    NaN passes every min_value/max_value check, since every comparison with it is false."""
+
+    default_error_messages = {"not_finite": "Give a finite number."}
+
+    def to_internal_value(self, data: Any) -> float:
+        value = super().to_internal_value(data)
+        if not math.isfinite(value):
+            self.fail("not_finite")
+        return value
 
 
 class IsAuthenticatedWithVerifiedEmail(permissions.BasePermission):

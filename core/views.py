@@ -56,6 +56,10 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
     return _error_page(request, 400, "Bad request", "The request could not be understood.")
 
 
+def payload_too_large(request: HttpRequest, detail: str) -> HttpResponse:
+    return _error_page(request, 413, "Too large", detail)
+
+
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return _error_page(request, 403, "Not allowed", "You do not have permission to do this.")
 

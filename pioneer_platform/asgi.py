@@ -16,12 +16,16 @@ django_asgi_app = get_asgi_application()
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
+from core.bodies import RequestBodyLimit  # noqa: E402
 from core.websocket import SameOriginValidator  # noqa: E402
+from pioneer_platform import http_server  # noqa: E402
 from pioneer_platform.routing import websocket_urlpatterns  # noqa: E402
+
+http_server.install()
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        "http": RequestBodyLimit(django_asgi_app),
         "websocket": SameOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )

@@ -97,6 +97,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "core.bodies.request_body_limit",
+    "core.bodies.headless_json_guard",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "accounts.ratelimits.retry_after_on_rate_limits",
@@ -358,6 +360,11 @@ IMAGE_PROCESSING_PER_PERSON = env.int("IMAGE_PROCESSING_PER_PERSON", default=1)
 IMAGE_SLOT_WAIT_SECONDS = env.float("IMAGE_SLOT_WAIT_SECONDS", default=1.0)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# Whole request bodies (core.bodies), checked before the body is read. A multipart form
+# holds one document photo (KYC_MAX_UPLOAD_BYTES, 10 MB) and its fields; other bodies may be
+# as large as an item upload (TASKS_UPLOAD_MAX_BYTES, 256 MB), whose view caps it again.
+REQUEST_MAX_MULTIPART_BYTES = env.int("REQUEST_MAX_MULTIPART_BYTES", default=12 * 1024 * 1024)
+REQUEST_MAX_BYTES = env.int("REQUEST_MAX_BYTES", default=256 * 1024 * 1024)
 
 # --- Security ----------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

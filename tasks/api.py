@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
-from core.api import CursorPagination, LimitedJSONParser, PayloadTooLarge
+from core.api import CursorPagination, FiniteFloatField, LimitedJSONParser, PayloadTooLarge
 from core.errors import InvalidInput, NotFound
 from tasks import conf, results, selectors, services
 from tasks.models import Credit
@@ -189,9 +189,10 @@ class SkipView(APIView):
 class ResultsQuerySerializer(serializers.Serializer):
     method = serializers.ChoiceField(choices=results.METHODS, required=False)
     label = serializers.CharField(required=False)  # type: ignore[assignment]
-    min_confidence = serializers.FloatField(min_value=0, max_value=1, required=False)
-    max_confidence = serializers.FloatField(min_value=0, max_value=1, required=False)
-    page = serializers.IntegerField(min_value=1, default=1)
+    min_confidence = FiniteFloatField(min_value=0, max_value=1, required=False)
+    max_confidence = FiniteFloatField(min_value=0, max_value=1, required=False)
+    # Bounded so that the offset, page x page_size, fits PostgreSQL's bigint.
+    page = serializers.IntegerField(min_value=1, max_value=2**31 - 1, default=1)
     page_size = serializers.IntegerField(min_value=1, max_value=500, default=100)
 
 

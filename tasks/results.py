@@ -3,7 +3,7 @@
 Reads only, plus a cache of its own results per state of the answers. Aggregation and
 agreement themselves are the pure modules `tasks.aggregation` and `tasks.agreement`; this
 module feeds them from the database and shapes what comes back. Pioneers appear only as
-keyed pseudonyms (`pseudonym("pioneer", public_id)`), never by id or e-mail.
+keyed pseudonyms per project (`pioneer_pseudonym`), never by id or e-mail.
 """
 
 from __future__ import annotations
@@ -184,17 +184,25 @@ def _agreement(project: Project) -> Agreement:
     return Agreement(alpha, level, len(shared), len(pioneers), sampled)
 
 
-def gold_accuracy(*, project: Project) -> list[dict[str, Any]]:
-    """Per pioneer (pseudonymous) gold accuracy, lowest first."""
+def pioneer_pseudonym(project: Project, pioneer_public_id: Any) -> str:
+    """How a pioneer appears to a project's requester, in results and exports: stable
+    within the project, so answers can be grouped by person, but different in every other
+    project and from the public log's `pseudonym("pioneer", ...)`, so requesters cannot
+    link one person's work across projects or to their public reputation changes."""
     from ledger.pseudonyms import pseudonym
 
+    return pseudonym("project.pioneer", f"{project.public_id}:{pioneer_public_id}")
+
+
+def gold_accuracy(*, project: Project) -> list[dict[str, Any]]:
+    """Per pioneer (pseudonymous) gold accuracy, lowest first."""
     rows = []
     for public_id, seen, correct, paused_at in GoldScore.objects.filter(
         project=project, seen__gt=0
     ).values_list("pioneer__public_id", "seen", "correct", "paused_at"):
         rows.append(
             {
-                "pioneer": pseudonym("pioneer", public_id),
+                "pioneer": pioneer_pseudonym(project, public_id),
                 "gold_answers": seen,
                 "gold_correct": correct,
                 "accuracy": correct / seen,
@@ -217,8 +225,6 @@ def confidence_histogram(results: ProjectResults, bins: int = 10) -> list[int]:
 
 def _answers_by_item(project: Project) -> Iterator[tuple[int, list[dict[str, Any]]]]:
     """Answers grouped by item, in item order, streamed from one ordered query."""
-    from ledger.pseudonyms import pseudonym
-
     names: dict[Any, str] = {}
     current: int | None = None
     group: list[dict[str, Any]] = []
@@ -233,7 +239,7 @@ def _answers_by_item(project: Project) -> Iterator[tuple[int, list[dict[str, Any
                 yield current, group
             current, group = item_id, []
         if public_id not in names:
-            names[public_id] = pseudonym("pioneer", public_id)
+            names[public_id] = pioneer_pseudonym(project, public_id)
         group.append(
             {
                 "pioneer": names[public_id],

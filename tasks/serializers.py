@@ -4,6 +4,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from core.api import FiniteFloatField
 from tasks import kinds
 
 
@@ -23,8 +24,8 @@ class ProjectInputSerializer(serializers.Serializer):
     reward = serializers.IntegerField(required=False)
     reservation_timeout = serializers.IntegerField(required=False)
     min_level = serializers.IntegerField(required=False)
-    gold_rate = serializers.FloatField(required=False)
-    gold_min_accuracy = serializers.FloatField(required=False)
+    gold_rate = FiniteFloatField(required=False)
+    gold_min_accuracy = FiniteFloatField(required=False)
     gold_min_answers = serializers.IntegerField(required=False)
 
 

@@ -32,6 +32,7 @@ from django.db.models import Exists, F, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from accounts.services import notify_topic, notify_user
+from core import strict_json
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from core.jobs import enqueue_on_commit
 from tasks import conf, kinds, statements
@@ -695,6 +696,8 @@ def assignment_answer(*, assignment: Assignment, pioneer: User, value: Any) -> A
     """
     project = assignment.project
     item = assignment.item
+    # The API's parser already refuses these; a work-page form field has not been through it.
+    strict_json.check_storable(value, field="value")
     try:
         cleaned = kinds.clean_answer(project_spec(project), value)
     except kinds.AnswerError as error:

@@ -2,16 +2,19 @@
 
 Neither format is read whole: JSONL goes line by line, a JSON list element by element with
 `raw_decode` over a small rolling buffer, so a 100,000-item upload never sits in memory.
-Each record comes with the line it starts on, so errors can name it. Pure, no Django.
+Each record comes with the line it starts on, so errors can name it. Values are decoded by
+`core.strict_json`: what PostgreSQL cannot store, or nesting past its limit, is a line error
+like any other. Pure, no Django.
 """
 
 from __future__ import annotations
 
 import codecs
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, Any
+
+from core import strict_json
 
 CHUNK = 64 * 1024
 
@@ -67,19 +70,16 @@ def read_jsonl(stream: IO[bytes], *, max_item_bytes: int, max_bytes: int) -> Ite
         if not raw.strip():
             continue
         try:
-            text = raw.decode("utf-8")
-            value = json.loads(text)
-        except UnicodeDecodeError:
-            yield Record(line, error="not UTF-8 text")
-        except json.JSONDecodeError as error:
-            yield Record(line, error=f"not valid JSON ({error.msg} at column {error.colno})")
+            value = strict_json.loads(raw)
+        except strict_json.InvalidJSON as error:
+            column = f" at column {error.position[1]}" if error.position else ""
+            yield Record(line, error=error.located() + column)
         else:
             yield Record(line, value=value)
 
 
 def read_json_list(stream: IO[bytes], *, max_item_bytes: int, max_bytes: int) -> Iterator[Record]:
     reader = _CountingReader(stream, max_bytes)
-    decoder = json.JSONDecoder()
     utf8 = codecs.getincrementaldecoder("utf-8")()
     buffer = ""
     line = 1
@@ -133,10 +133,18 @@ def read_json_list(stream: IO[bytes], *, max_item_bytes: int, max_bytes: int) ->
                 expect_item = True
                 continue
             start_line = line
+            refused: strict_json.InvalidJSON | None = None
             while True:
                 try:
-                    value, end = decoder.raw_decode(buffer)
-                except json.JSONDecodeError as error:
+                    value, end = strict_json.raw_decode(buffer, from_utf8=True)
+                except strict_json.InvalidJSON as error:
+                    if error.end is not None:
+                        # Decoded but refused: the list goes on after it.
+                        refused, end = error, error.end
+                        break
+                    if not error.malformed:
+                        yield Record(start_line, error=error.located(), fatal=True)
+                        return
                     if len(buffer.encode()) > max_item_bytes + CHUNK:
                         yield Record(
                             start_line,
@@ -146,15 +154,14 @@ def read_json_list(stream: IO[bytes], *, max_item_bytes: int, max_bytes: int) ->
                         return
                     if fill():
                         continue
-                    yield Record(
-                        start_line + error.lineno - 1,
-                        error=f"not valid JSON ({error.msg})",
-                        fatal=True,
-                    )
+                    error_line = start_line + (error.position[0] - 1 if error.position else 0)
+                    yield Record(error_line, error=error.located(), fatal=True)
                     return
                 break
             if len(buffer[:end].encode()) > max_item_bytes:
                 yield Record(start_line, error=f"item is larger than {max_item_bytes} bytes")
+            elif refused is not None:
+                yield Record(start_line, error=refused.located())
             else:
                 yield Record(start_line, value=value)
             line += buffer.count("\n", 0, end)

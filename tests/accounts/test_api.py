@@ -107,11 +107,24 @@ def test_invalid_fields_name_the_field(
 
 
 @pytest.mark.parametrize(
+    ("raw", "field"),
+    [
+        (b'{"display_name": ', "non_field_errors"),  # truncated JSON
+        (b"\xff\xfe not json", "non_field_errors"),  # not even UTF-8
+        (b'{"display_name": NaN}', "display_name"),  # NaN is not JSON
+    ],
+)
+def test_bodies_that_are_not_json_are_400_naming_the_field(
+    signed_in_api: APIClient, raw: bytes, field: str
+) -> None:
+    response = signed_in_api.patch("/api/v1/me/", raw, content_type="application/json")
+    assert response.status_code == 400
+    assert set(response.json()["errors"]) == {field}
+
+
+@pytest.mark.parametrize(
     ("method", "raw", "content_type", "status"),
     [
-        ("patch", b'{"display_name": ', "application/json", 400),  # truncated JSON
-        ("patch", b"\xff\xfe not json", "application/json", 400),  # not even UTF-8
-        ("patch", b'{"display_name": NaN}', "application/json", 400),  # NaN is not JSON
         ("patch", b"display_name=x", "text/plain", 415),  # a content type we do not parse
         ("delete", b"", "application/json", 405),  # a method /me does not have
         ("put", b"{}", "application/json", 405),

@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 
 from ledger.models import Leaf
 from ledger.pseudonyms import pseudonym
-from tasks import services
+from tasks import results, services
 from tasks.models import AuditEvent, DatasetExport
 
 pytestmark = pytest.mark.django_db
@@ -213,7 +213,7 @@ def test_export_is_streamed_and_its_hash_is_in_the_ledger(
     for person in people:
         assert person.email not in text
         assert str(person.public_id) not in text
-    expected = {pseudonym("pioneer", person.public_id) for person in people}
+    expected = {results.pioneer_pseudonym(project, person.public_id) for person in people}
     if fmt == "jsonl":
         lines = [json.loads(line) for line in text.splitlines()]
         assert len(lines) == 2
@@ -296,10 +296,46 @@ def test_gold_accuracy_per_pioneer_is_pseudonymous(
     body = client_for(requester).get(f"/api/v1/projects/{project.public_id}/results/").json()
     assert body["gold_accuracy"] == [
         {
-            "pioneer": pseudonym("pioneer", pioneer.public_id),
+            "pioneer": results.pioneer_pseudonym(project, pioneer.public_id),
             "gold_answers": 1,
             "gold_correct": 1,
             "accuracy": 1.0,
             "paused": False,
         }
     ]
+
+
+def test_a_requester_cannot_link_a_pioneer_across_projects_or_to_the_public_log(
+    make_project: Any, requester: Any, pioneer: Any
+) -> None:
+    """One requester, two projects, the same pioneer, who also has a public reputation
+    change: each project names them one way in every export, and no name matches another
+    project's or the log's."""
+    from reputation.services import event_record
+
+    for _ in range(3):
+        event_record(user=pioneer, source="gold", positive=True, subject="test", weight=10)
+    public = {
+        json.loads(leaf.data)["payload"]["subject"]
+        for leaf in Leaf.objects.filter(kind="reputation.change")
+    }
+    assert public == {pseudonym("pioneer", pioneer.public_id)}
+
+    def export_names(project: Any) -> set[str]:
+        response = client_for(requester).post(
+            f"/api/v1/projects/{project.public_id}/export/?format=jsonl"
+        )
+        lines = [json.loads(line) for line in b"".join(response.streaming_content).splitlines()]
+        return {answer["pioneer"] for line in lines for answer in line["answers"]}
+
+    names = []
+    for _ in range(2):
+        project = make_project(items=2, overlap=1)
+        while (claim := services.item_claim_next(project=project, pioneer=pioneer)) is not None:
+            services.assignment_answer(assignment=claim.assignment, pioneer=pioneer, value="cat")
+        first = export_names(project)
+        assert len(first) == 1  # both answers under one name
+        assert export_names(project) == first  # and the same name in the next export
+        names.append(first.pop())
+    assert names[0] != names[1]
+    assert public.isdisjoint(names)
