@@ -86,14 +86,20 @@ def journey(browser: Any, live_server: Any, request: pytest.FixtureRequest) -> I
     assert journey.csp_violations == []
 
 
-def sign_in(page: Any, email: str, password: str = PASSWORD) -> None:
-    """Sign in through the login form and land on the dashboard."""
+def sign_in(
+    page: Any, email: str, password: str = PASSWORD, totp_secret: str | None = None
+) -> None:
+    """Sign in through the login form (and the authenticator step, for an account that has
+    one) and land on the dashboard."""
     from playwright.sync_api import expect
 
     page.goto("/accounts/login/")
     page.locator("input[name=login]").fill(email)
     page.locator("input[name=password]").fill(password)
     page.get_by_role("button", name=re.compile("sign in", re.I)).click()
+    if totp_secret:
+        expect(page).to_have_url(re.compile(r"/accounts/2fa/authenticate/$"))
+        enter_totp_code(page, totp_secret)
     expect(page).to_have_url(re.compile(r"/dashboard/$"))
 
 

@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import expect
 
 from accounts.roles import Role
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, TOTP_SECRET
 from tests.e2e.conftest import Journey, sign_in
 from tests.kyc.conftest import photo
 
@@ -61,11 +61,12 @@ def test_signed_in_pages_work_under_the_policy(
 def test_admin_pages_work_under_the_policy(
     journey: Journey, user_factory: Any, transactional_db: None
 ) -> None:
-    staff = user_factory(roles=[Role.MODERATOR])
+    # The admin opens identity documents, so it needs a session that used a second factor.
+    staff = user_factory(roles=[Role.MODERATOR], totp=True)
     staff.is_staff = staff.is_superuser = True
     staff.save(update_fields=["is_staff", "is_superuser"])
     page = journey.page
-    sign_in(page, staff.email)
+    sign_in(page, staff.email, totp_secret=TOTP_SECRET)
     page.goto("/admin/")
     expect(page.locator("#site-name")).to_be_visible()
     page.goto("/admin/accounts/user/")
