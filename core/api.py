@@ -13,6 +13,7 @@ from typing import Any
 from allauth.account.utils import has_verified_email
 from allauth.headless.contrib.rest_framework.authentication import XSessionTokenAuthentication
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpRequest, JsonResponse
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions, pagination, parsers, permissions, status
@@ -49,9 +50,34 @@ class SessionTokenAuthentication(XSessionTokenAuthentication):
 
 
 class CursorPagination(pagination.CursorPagination):
+    """Cursors are opaque to clients, so one we did not issue is bad input (400 naming the
+    cursor), not a missing page (DRF's 404); its position is checked against the ordering
+    column before it reaches the database, where a wrong type would be a 500."""
+
     ordering = "-pk"
     page_size_query_param = "page_size"
     max_page_size = 200
+
+    def _refuse_cursor(self) -> exceptions.ValidationError:
+        return exceptions.ValidationError({self.cursor_query_param: [self.invalid_cursor_message]})
+
+    def decode_cursor(self, request: Any) -> pagination.Cursor | None:
+        try:
+            return super().decode_cursor(request)
+        except exceptions.NotFound:
+            raise self._refuse_cursor() from None
+
+    def paginate_queryset(self, queryset: Any, request: Any, view: Any = None) -> Any:
+        cursor = self.decode_cursor(request)
+        if cursor is not None and cursor.position is not None:
+            name = self.get_ordering(request, queryset, view)[0].lstrip("-")
+            meta = queryset.model._meta
+            column = meta.pk if name == "pk" else meta.get_field(name)
+            try:
+                column.clean(cursor.position, None)
+            except DjangoValidationError:
+                raise self._refuse_cursor() from None
+        return super().paginate_queryset(queryset, request, view)
 
 
 class IsAuthenticatedWithVerifiedEmail(permissions.BasePermission):
