@@ -151,3 +151,24 @@ class ResultsOutputSerializer(serializers.Serializer):
     agreement = AgreementSerializer()
     gold_accuracy = GoldAccuracySerializer(many=True)
     exports = ExportRecordSerializer(many=True)
+
+
+class CreditPageSerializer(serializers.Serializer):
+    """One cursor page of credit rows, with the balance over all of them."""
+
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = CreditSerializer(many=True)
+    balance = serializers.IntegerField(help_text="the sum of every credit row, not just this page")
+
+
+class ItemInputSerializer(serializers.Serializer):
+    """One item of an upload (documentation only: uploads are read as a stream)."""
+
+    payload = serializers.DictField(help_text="what the pioneer is shown")
+    ref = serializers.CharField(
+        required=False, allow_blank=True, max_length=200, help_text="the requester's own id"
+    )
+    gold = serializers.JSONField(
+        required=False, allow_null=True, help_text="the known answer, for a gold item"
+    )
