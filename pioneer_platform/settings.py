@@ -280,6 +280,11 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "COMPONENT_SPLIT_REQUEST": True,
+    # Two fields are called "kind"; these keep the names clients were generated with stable.
+    "ENUM_NAME_OVERRIDES": {
+        "KindEnum": "kyc.models.DocumentKind",
+        "ProjectKindEnum": "tasks.kinds.KINDS",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "core.schema.check_links",

@@ -134,3 +134,15 @@ def test_links_lead_to_the_next_step(
 
 def test_allauth_headless_keeps_its_own_schema(schema: dict[str, Any]) -> None:
     assert all(path.startswith("/api/v1/") for path in schema["paths"])
+
+
+def test_a_draft_project_has_no_publication_time(schema: dict[str, Any]) -> None:
+    published_at = schema["components"]["schemas"]["FeedProject"]["properties"]["published_at"]
+    assert published_at["nullable"] is True
+
+
+def test_project_kinds_are_an_enum(schema: dict[str, Any]) -> None:
+    kinds = schema["components"]["schemas"]["ProjectKindEnum"]["enum"]
+    assert kinds == ["single_label", "multi_label", "pairwise", "rating", "free_text"]
+    # KYC's document kinds keep the name clients were generated with.
+    assert schema["components"]["schemas"]["KindEnum"]["enum"] == ["id_front", "id_back", "selfie"]
