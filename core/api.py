@@ -54,27 +54,34 @@ class SessionTokenAuthentication(XSessionTokenAuthentication):
 
 
 class CursorPagination(pagination.CursorPagination):
+    """Cursors are opaque to clients, so one we did not issue is bad input (400 naming the
+    cursor), not a missing page (DRF's 404); its position is checked against the ordering
+    column before it reaches the database, where a wrong type would be a 500."""
+
     ordering = "-pk"
     page_size_query_param = "page_size"
     max_page_size = 200
 
-    def paginate_queryset(self, queryset: Any, request: Any, view: Any = None) -> Any:
-        self.model = queryset.model
-        return super().paginate_queryset(queryset, request, view)
+    def _refuse_cursor(self) -> exceptions.ValidationError:
+        return exceptions.ValidationError({self.cursor_query_param: [self.invalid_cursor_message]})
 
-    def decode_cursor(self, request: Any) -> Any:
-        """DRF checks a cursor's form, not its position: a position that is no value of the
-        ordering field (`p=abc` for a pk) would reach the query and fail there, as a 500."""
-        cursor = super().decode_cursor(request)
+    def decode_cursor(self, request: Any) -> pagination.Cursor | None:
+        try:
+            return super().decode_cursor(request)
+        except exceptions.NotFound:
+            raise self._refuse_cursor() from None
+
+    def paginate_queryset(self, queryset: Any, request: Any, view: Any = None) -> Any:
+        cursor = self.decode_cursor(request)
         if cursor is not None and cursor.position is not None:
-            name = self.ordering[0].lstrip("-")
-            meta = self.model._meta
-            field = meta.pk if name == "pk" else meta.get_field(name)
+            name = self.get_ordering(request, queryset, view)[0].lstrip("-")
+            meta = queryset.model._meta
+            column = meta.pk if name == "pk" else meta.get_field(name)
             try:
-                field.to_python(cursor.position)
+                column.clean(cursor.position, None)
             except DjangoValidationError:
-                raise exceptions.NotFound(self.invalid_cursor_message) from None
-        return cursor
+                raise self._refuse_cursor() from None
+        return super().paginate_queryset(queryset, request, view)
 
 
 class FiniteFloatField(serializers.FloatField):

@@ -13,17 +13,41 @@ from rest_framework.views import APIView
 from accounts.mfa import SecondFactorForReviewers
 from accounts.models import User
 from core.api import CursorPagination, IsAuthenticatedWithVerifiedEmail
+from core.schema import CONFLICT, Link, response_links
 from kyc import selectors, services, validation
 from kyc.serializers import (
     CaseInputSerializer,
     CaseOutputSerializer,
+    CheckOut,
     DecisionInputSerializer,
     DocumentInputSerializer,
+    ErasedOut,
+    PersonalDataOut,
     QueueCaseSerializer,
     QueueQuerySerializer,
     ReasonInputSerializer,
+    SlaOut,
     VoteInputSerializer,
+    VoteOut,
 )
+
+CASE = "$response.body#/id"
+FIRST_IN_PAGE = "$response.body#/results/0/id"
+SAME_CASE = "$request.path.public_id"
+
+
+def _case_links(case_id: str, *names: str) -> dict[str, Link]:
+    operations = {
+        "case": "v1_kyc_cases_retrieve",
+        "edit": "v1_kyc_cases_partial_update",
+        "documents": "v1_kyc_cases_documents_create",
+        "submit": "v1_kyc_cases_submit_create",
+        "appeal": "v1_kyc_cases_appeal_create",
+        "claim": "v1_kyc_cases_claim_create",
+        "decide": "v1_kyc_cases_decide_create",
+        "escalate": "v1_kyc_cases_escalate_create",
+    }
+    return {name: Link(operations[name], {"public_id": case_id}) for name in names}
 
 
 class IsModerator(permissions.BasePermission):
@@ -50,7 +74,10 @@ def _case_response(request: Request, public_id: Any, code: int = 200) -> Respons
 class CaseCreateView(APIView):
     permission_classes = SIGNED_IN
 
-    @extend_schema(request=CaseInputSerializer, responses=CaseOutputSerializer)
+    @extend_schema(
+        request=CaseInputSerializer, responses={201: CaseOutputSerializer, 409: CONFLICT}
+    )
+    @response_links(201, **_case_links(CASE, "case", "edit", "documents", "submit"))
     def post(self, request: Request) -> Response:
         data = CaseInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -62,10 +89,13 @@ class CaseDetailView(APIView):
     permission_classes = SIGNED_IN
 
     @extend_schema(responses=CaseOutputSerializer)
+    @response_links(200, **_case_links(CASE, "documents", "submit", "appeal"))
     def get(self, request: Request, public_id: str) -> Response:
         return _case_response(request, public_id)
 
-    @extend_schema(request=CaseInputSerializer, responses=CaseOutputSerializer)
+    @extend_schema(
+        request=CaseInputSerializer, responses={200: CaseOutputSerializer, 409: CONFLICT}
+    )
     def patch(self, request: Request, public_id: str) -> Response:
         case = selectors.case_for_viewer(user=_user(request), public_id=public_id)
         data = CaseInputSerializer(data=request.data, partial=True)
@@ -78,7 +108,10 @@ class DocumentUploadView(APIView):
     permission_classes = SIGNED_IN
     parser_classes = [parsers.MultiPartParser]
 
-    @extend_schema(request=DocumentInputSerializer, responses=CaseOutputSerializer)
+    @extend_schema(
+        request=DocumentInputSerializer, responses={201: CaseOutputSerializer, 409: CONFLICT}
+    )
+    @response_links(201, **_case_links(SAME_CASE, "documents", "submit"))
     def post(self, request: Request, public_id: str) -> Response:
         case = selectors.case_for_viewer(user=_user(request), public_id=public_id)
         data = DocumentInputSerializer(data=request.data)
@@ -95,7 +128,8 @@ class DocumentUploadView(APIView):
 class CaseSubmitView(APIView):
     permission_classes = SIGNED_IN
 
-    @extend_schema(request=None, responses=CaseOutputSerializer)
+    @extend_schema(request=None, responses={200: CaseOutputSerializer, 409: CONFLICT})
+    @response_links(200, **_case_links(CASE, "case"))
     def post(self, request: Request, public_id: str) -> Response:
         case = selectors.case_for_viewer(user=_user(request), public_id=public_id)
         services.case_submit(case_id=case.pk, user=_user(request))
@@ -105,7 +139,9 @@ class CaseSubmitView(APIView):
 class CaseAppealView(APIView):
     permission_classes = SIGNED_IN
 
-    @extend_schema(request=ReasonInputSerializer, responses=CaseOutputSerializer)
+    @extend_schema(
+        request=ReasonInputSerializer, responses={200: CaseOutputSerializer, 409: CONFLICT}
+    )
     def post(self, request: Request, public_id: str) -> Response:
         case = selectors.case_for_viewer(user=_user(request), public_id=public_id)
         data = ReasonInputSerializer(data=request.data)
@@ -121,14 +157,14 @@ class MyDataView(APIView):
 
     permission_classes = SIGNED_IN
 
-    @extend_schema(request=None, responses=None)
+    @extend_schema(request=None, responses=PersonalDataOut)
     def get(self, request: Request) -> Response:
         response = Response(selectors.personal_data_export(user=_user(request)))
         response["Cache-Control"] = "no-store"
         response["Content-Disposition"] = 'attachment; filename="my-kyc-data.json"'
         return response
 
-    @extend_schema(request=None, responses=None)
+    @extend_schema(request=None, responses={200: ErasedOut, 409: CONFLICT})
     def delete(self, request: Request) -> Response:
         case = selectors.current_case(user=_user(request))
         erased = (
@@ -164,7 +200,8 @@ def _check_payload(request: Request, check: validation.Check) -> dict[str, Any]:
 class NextCheckView(APIView):
     permission_classes = VALIDATOR
 
-    @extend_schema(request=None, responses=None)
+    @extend_schema(request=None, responses={200: CheckOut, 204: None})
+    @response_links(200, vote=Link("v1_kyc_checks_vote_create", {"check_id": CASE}))
     def get(self, request: Request) -> Response:
         check = validation.next_check(validator=_user(request))
         if check is None:
@@ -175,7 +212,7 @@ class NextCheckView(APIView):
 class VoteView(APIView):
     permission_classes = VALIDATOR
 
-    @extend_schema(request=VoteInputSerializer, responses=None)
+    @extend_schema(request=VoteInputSerializer, responses={201: VoteOut, 409: CONFLICT})
     def post(self, request: Request, check_id: str) -> Response:
         data = VoteInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -209,6 +246,11 @@ class QueueView(ListAPIView):
 
     pagination_class = Pagination
 
+    @extend_schema(parameters=[QueueQuerySerializer])
+    @response_links(200, **_case_links(FIRST_IN_PAGE, "case", "claim"))
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
     def get_queryset(self) -> Any:
         query = QueueQuerySerializer(data=self.request.query_params)
         query.is_valid(raise_exception=True)
@@ -218,7 +260,8 @@ class QueueView(ListAPIView):
 class ClaimView(APIView):
     permission_classes = MODERATOR
 
-    @extend_schema(request=None, responses=CaseOutputSerializer)
+    @extend_schema(request=None, responses={200: CaseOutputSerializer, 409: CONFLICT})
+    @response_links(200, **_case_links(CASE, "decide", "escalate"))
     def post(self, request: Request, public_id: str) -> Response:
         case = selectors.case_for_viewer(user=_user(request), public_id=public_id)
         services.case_claim(case_id=case.pk, moderator=_user(request))
@@ -228,7 +271,9 @@ class ClaimView(APIView):
 class DecideView(APIView):
     permission_classes = MODERATOR
 
-    @extend_schema(request=DecisionInputSerializer, responses=CaseOutputSerializer)
+    @extend_schema(
+        request=DecisionInputSerializer, responses={200: CaseOutputSerializer, 409: CONFLICT}
+    )
     def post(self, request: Request, public_id: str) -> Response:
         case = selectors.case_for_viewer(user=_user(request), public_id=public_id)
         data = DecisionInputSerializer(data=request.data)
@@ -240,7 +285,9 @@ class DecideView(APIView):
 class EscalateView(APIView):
     permission_classes = MODERATOR
 
-    @extend_schema(request=ReasonInputSerializer, responses=CaseOutputSerializer)
+    @extend_schema(
+        request=ReasonInputSerializer, responses={200: CaseOutputSerializer, 409: CONFLICT}
+    )
     def post(self, request: Request, public_id: str) -> Response:
         case = selectors.case_for_viewer(user=_user(request), public_id=public_id)
         data = ReasonInputSerializer(data=request.data)
@@ -271,6 +318,6 @@ class CaseConflictView(APIView):
 class SlaView(APIView):
     permission_classes = MODERATOR
 
-    @extend_schema(request=None, responses=None)
+    @extend_schema(request=None, responses=SlaOut)
     def get(self, request: Request) -> Response:
         return Response(vars(selectors.sla_figures()))

@@ -103,3 +103,83 @@ class QueueCaseSerializer(serializers.ModelSerializer):
 
 class VoteInputSerializer(serializers.Serializer):
     answer = serializers.BooleanField()
+
+
+class VoteOut(serializers.Serializer):
+    id = serializers.CharField(help_text="the check's id")
+    answer = serializers.BooleanField()
+
+
+class CheckOut(serializers.Serializer):
+    """One redacted question about someone else's case: no typed fields, only the images
+    the question needs."""
+
+    id = serializers.CharField()
+    question = serializers.CharField(help_text="machine name of the question")
+    text = serializers.CharField(help_text="the question, for a person to read")
+    images = serializers.ListField(
+        child=serializers.URLField(), help_text="watermarked crops, served to this validator"
+    )
+
+
+class SlaOut(serializers.Serializer):
+    waiting = serializers.IntegerField()
+    median_hours_to_decision = serializers.FloatField(allow_null=True)
+    p90_hours_to_decision = serializers.FloatField(allow_null=True)
+    decided_last_30_days = serializers.IntegerField()
+
+
+class ErasedOut(serializers.Serializer):
+    erased_documents = serializers.IntegerField(help_text="document images deleted just now")
+
+
+class PersonalDataCheckOut(serializers.Serializer):
+    name = serializers.CharField()
+    passed = serializers.BooleanField()
+    code = serializers.CharField()
+    detail = serializers.CharField()
+
+
+class PersonalDataDocumentOut(serializers.Serializer):
+    kind = serializers.CharField()
+    uploaded_at = serializers.DateTimeField()
+    sha256 = serializers.CharField()
+    deleted_at = serializers.DateTimeField(allow_null=True)
+
+
+class PersonalDataEventOut(serializers.Serializer):
+    action = serializers.CharField()
+    to = serializers.CharField()
+    at = serializers.DateTimeField()
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        # "from" is a keyword, so the field is added by name.
+        fields["from"] = serializers.CharField()
+        return fields
+
+
+class PersonalDataCaseOut(serializers.Serializer):
+    id = serializers.UUIDField()
+    state = serializers.CharField()
+    document_type = serializers.CharField()
+    surname = serializers.CharField()
+    given_names = serializers.CharField()
+    birth_date = serializers.DateField()
+    nationality = serializers.CharField()
+    issuing_state = serializers.CharField()
+    document_number = serializers.CharField()
+    expiry_date = serializers.DateField()
+    mrz = serializers.CharField()
+    risk_flags = serializers.ListField(child=serializers.CharField())
+    reason_codes = serializers.ListField(child=serializers.CharField())
+    resubmission_reasons = serializers.CharField()
+    submitted_at = serializers.DateTimeField(allow_null=True)
+    decided_at = serializers.DateTimeField(allow_null=True)
+    checks = PersonalDataCheckOut(many=True)
+    documents = PersonalDataDocumentOut(many=True)
+    history = PersonalDataEventOut(many=True)
+
+
+class PersonalDataOut(serializers.Serializer):
+    cases = PersonalDataCaseOut(many=True)

@@ -7,13 +7,14 @@ from typing import Any
 
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import cache_control
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.errors import InvalidInput
+from core.schema import NOT_FOUND, Link, response_links
 from ledger import conf, selectors, services
 from ledger.models import Leaf, TreeHead
 from ledger.signing import SIGNATURE_TYPE_TREE_HASH, STH_VERSION
@@ -55,7 +56,9 @@ class _Query(serializers.Serializer):
 
 
 class InclusionQuery(_Query):
-    index = serializers.IntegerField(min_value=0, required=False)
+    index = serializers.IntegerField(
+        min_value=0, required=False, help_text="the entry's index; give this or leaf_hash"
+    )
     leaf_hash = serializers.RegexField(
         r"^[0-9a-f]{64}$",
         required=False,
@@ -137,7 +140,17 @@ class PublicLedgerView(APIView):
 
 @method_decorator(cache_control(public=True, max_age=10), name="get")
 class TreeHeadView(PublicLedgerView):
-    @extend_schema(responses=TreeHeadOut)
+    @extend_schema(responses={200: TreeHeadOut, 404: NOT_FOUND})
+    @response_links(
+        200,
+        entries=Link("v1_ledger_entries_retrieve", {"end": "$response.body#/tree_size"}),
+        consistency=Link(
+            "v1_ledger_proof_consistency_retrieve", {"second": "$response.body#/tree_size"}
+        ),
+        inclusion=Link(
+            "v1_ledger_proof_inclusion_retrieve", {"tree_size": "$response.body#/tree_size"}
+        ),
+    )
     def get(self, request: Request) -> Response:
         services.tree_head_publish_if_stale(max_age_seconds=conf.sth_max_age())
         head = selectors.latest_head()
@@ -159,9 +172,13 @@ class TreeHeadListView(PublicLedgerView):
 
 
 class EntriesView(PublicLedgerView):
-    @extend_schema(
-        parameters=[OpenApiParameter("start", int), OpenApiParameter("end", int)],
-        responses=EntriesOut,
+    @extend_schema(parameters=[EntriesQuery], responses=EntriesOut)
+    @response_links(
+        200,
+        inclusion=Link(
+            "v1_ledger_proof_inclusion_retrieve",
+            {"leaf_hash": "$response.body#/results/0/leaf_hash"},
+        ),
     )
     def get(self, request: Request) -> Response:
         query = EntriesQuery(data=request.query_params)
@@ -180,14 +197,7 @@ class EntriesView(PublicLedgerView):
 
 
 class InclusionProofView(PublicLedgerView):
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("index", int),
-            OpenApiParameter("leaf_hash", str),
-            OpenApiParameter("tree_size", int),
-        ],
-        responses=InclusionProofOut,
-    )
+    @extend_schema(parameters=[InclusionQuery], responses={200: InclusionProofOut, 404: NOT_FOUND})
     def get(self, request: Request) -> Response:
         query = InclusionQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
@@ -214,10 +224,7 @@ class InclusionProofView(PublicLedgerView):
 
 
 class ConsistencyProofView(PublicLedgerView):
-    @extend_schema(
-        parameters=[OpenApiParameter("first", int), OpenApiParameter("second", int)],
-        responses=ConsistencyProofOut,
-    )
+    @extend_schema(parameters=[ConsistencyQuery], responses=ConsistencyProofOut)
     def get(self, request: Request) -> Response:
         query = ConsistencyQuery(data=request.query_params)
         query.is_valid(raise_exception=True)

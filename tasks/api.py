@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import IO, Any, cast
 
 from django.http import FileResponse
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import parsers, serializers, status
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.request import Request
@@ -15,14 +15,17 @@ from rest_framework.views import APIView
 from accounts.models import User
 from core.api import CursorPagination, FiniteFloatField, LimitedJSONParser, PayloadTooLarge
 from core.errors import InvalidInput, NotFound
+from core.schema import CONFLICT, Link, response_links
 from tasks import conf, results, selectors, services
 from tasks.models import Credit
 from tasks.serializers import (
     AnswerInputSerializer,
     AnswerOutputSerializer,
     AssignmentSerializer,
+    CreditPageSerializer,
     CreditSerializer,
     FeedProjectSerializer,
+    ItemInputSerializer,
     OwnerProjectSerializer,
     ProjectInputSerializer,
     ProjectUpdateSerializer,
@@ -31,6 +34,38 @@ from tasks.serializers import (
 )
 
 JSONL_TYPES = {"application/x-ndjson", "application/jsonl", "application/jsonlines", "text/jsonl"}
+
+PROJECT = "$response.body#/id"
+SAME_PROJECT = "$request.path.public_id"
+FIRST_IN_PAGE = "$response.body#/results/0/id"
+PROJECT_OPERATIONS = {
+    "project": "v1_projects_retrieve",
+    "edit": "v1_projects_partial_update",
+    "items": "v1_projects_items_create",
+    "publish": "v1_projects_publish_create",
+    "pause": "v1_projects_pause_create",
+    "close": "v1_projects_close_create",
+    "next": "v1_projects_next_create",
+    "results": "v1_projects_results_retrieve",
+    "export": "v1_projects_export_create",
+}
+
+
+def _project_links(project_id: str, *names: str) -> dict[str, Link]:
+    return {name: Link(PROJECT_OPERATIONS[name], {"public_id": project_id}) for name in names}
+
+
+def _assignment_links() -> dict[str, Link]:
+    return {
+        name: Link(f"v1_assignments_{name}_create", {"public_id": "$response.body#/id"})
+        for name in ("answer", "skip")
+    }
+
+
+AS_SEEN = (
+    "A pioneer sees the feed's view of a project; its owner (and `mine=1`) gets every field "
+    "of OwnerProject as well."
+)
 
 
 def _user(request: Request) -> User:
@@ -41,13 +76,16 @@ class ProjectListView(APIView):
     """GET: the feed (published projects the pioneer may work), or `?mine=1` for a
     requester's own projects. POST: a requester creates a draft project."""
 
+    pagination_class = CursorPagination
+
     @extend_schema(
         parameters=[OpenApiParameter("mine", bool, description="the requester's own projects")],
         responses=FeedProjectSerializer(many=True),
     )
+    @response_links(200, **_project_links(FIRST_IN_PAGE, "project", "next"))
     def get(self, request: Request) -> Response:
         user = _user(request)
-        paginator = CursorPagination()
+        paginator = self.pagination_class()
         if request.query_params.get("mine") in {"1", "true"}:
             queryset = selectors.owner_projects(user=user)
             serializer_class: type[serializers.Serializer] = OwnerProjectSerializer
@@ -58,6 +96,10 @@ class ProjectListView(APIView):
         return paginator.get_paginated_response(serializer_class(page, many=True).data)
 
     @extend_schema(request=ProjectInputSerializer, responses={201: OwnerProjectSerializer})
+    @response_links(
+        201,
+        **_project_links(PROJECT, "project", "edit", "items", "publish", "results", "export"),
+    )
     def post(self, request: Request) -> Response:
         data = ProjectInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -67,7 +109,8 @@ class ProjectListView(APIView):
 
 
 class ProjectDetailView(APIView):
-    @extend_schema(responses=OwnerProjectSerializer)
+    @extend_schema(responses=OpenApiResponse(FeedProjectSerializer, description=AS_SEEN))
+    @response_links(200, **_project_links(PROJECT, "next"))
     def get(self, request: Request, public_id: str) -> Response:
         user = _user(request)
         try:
@@ -81,7 +124,9 @@ class ProjectDetailView(APIView):
             return Response(FeedProjectSerializer(project).data)
         return Response(OwnerProjectSerializer(project).data)
 
-    @extend_schema(request=ProjectUpdateSerializer, responses=OwnerProjectSerializer)
+    @extend_schema(
+        request=ProjectUpdateSerializer, responses={200: OwnerProjectSerializer, 409: CONFLICT}
+    )
     def patch(self, request: Request, public_id: str) -> Response:
         data = ProjectUpdateSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
@@ -95,7 +140,8 @@ class ProjectDetailView(APIView):
 class ProjectTransitionView(APIView):
     action_name = ""
 
-    @extend_schema(request=None, responses=OwnerProjectSerializer)
+    @extend_schema(request=None, responses={200: OwnerProjectSerializer, 409: CONFLICT})
+    @response_links(200, **_project_links(PROJECT, "next", "results"))
     def post(self, request: Request, public_id: str) -> Response:
         user = _user(request)
         project = selectors.project_for_owner(user=user, public_id=public_id)
@@ -121,7 +167,19 @@ class ItemUploadView(APIView):
 
     parser_classes = [UnreadBodyParser]
 
-    @extend_schema(request=None, responses={201: UploadOutputSerializer})
+    @extend_schema(
+        request={
+            "application/json": ItemInputSerializer(many=True),
+            "application/x-ndjson": ItemInputSerializer(many=True),
+        },
+        description=(
+            "A JSON list of items, or JSON Lines (one item object per line; "
+            "`application/jsonl` and `text/jsonl` are read the same way). All or nothing: "
+            "`errors.items` names each bad line."
+        ),
+        responses={201: UploadOutputSerializer, 409: CONFLICT},
+    )
+    @response_links(201, **_project_links(SAME_PROJECT, "publish"))
     def post(self, request: Request, public_id: str) -> Response:
         user = _user(request)
         project = selectors.project_for_owner(user=user, public_id=public_id)
@@ -150,8 +208,17 @@ class ItemUploadView(APIView):
 class NextItemView(APIView):
     @extend_schema(
         request=None,
-        responses={201: AssignmentSerializer, 200: AssignmentSerializer, 204: None},
+        responses={
+            201: OpenApiResponse(AssignmentSerializer, description="a new assignment"),
+            200: OpenApiResponse(
+                AssignmentSerializer, description="the assignment this pioneer already holds"
+            ),
+            204: OpenApiResponse(description="nothing left for this pioneer"),
+            409: CONFLICT,
+        },
     )
+    @response_links(201, **_assignment_links())
+    @response_links(200, **_assignment_links())
     def post(self, request: Request, public_id: str) -> Response:
         user = _user(request)
         project = selectors.project_for_pioneer(user=user, public_id=public_id)
@@ -165,7 +232,9 @@ class NextItemView(APIView):
 
 
 class AnswerView(APIView):
-    @extend_schema(request=AnswerInputSerializer, responses={201: AnswerOutputSerializer})
+    @extend_schema(
+        request=AnswerInputSerializer, responses={201: AnswerOutputSerializer, 409: CONFLICT}
+    )
     def post(self, request: Request, public_id: str) -> Response:
         data = AnswerInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -178,7 +247,7 @@ class AnswerView(APIView):
 
 
 class SkipView(APIView):
-    @extend_schema(request=None, responses=AssignmentSerializer)
+    @extend_schema(request=None, responses={200: AssignmentSerializer, 409: CONFLICT})
     def post(self, request: Request, public_id: str) -> Response:
         user = _user(request)
         assignment = selectors.assignment_for_pioneer(user=user, public_id=public_id)
@@ -255,7 +324,12 @@ class ExportView(APIView):
             OpenApiParameter("method", str, enum=list(results.METHODS)),
         ],
         request=None,
-        responses={(200, "application/x-ndjson"): bytes},
+        responses={
+            (200, "application/x-ndjson"): OpenApiResponse(
+                bytes, description="`format=jsonl`: one result per line"
+            ),
+            (200, "text/csv"): OpenApiResponse(bytes, description="`format=csv`"),
+        },
     )
     def post(self, request: Request, public_id: str) -> FileResponse:
         user = _user(request)
@@ -281,7 +355,7 @@ class ExportView(APIView):
 class CreditsView(APIView):
     """The signed-in pioneer's credit rows (newest first) and derived balance."""
 
-    @extend_schema(responses=CreditSerializer(many=True))
+    @extend_schema(operation_id="v1_credits_list", responses=CreditPageSerializer)
     def get(self, request: Request) -> Response:
         user = _user(request)
         paginator = CursorPagination()

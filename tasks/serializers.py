@@ -2,19 +2,30 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.api import FiniteFloatField
 from tasks import kinds
 
 
+@extend_schema_field({"type": "string", "enum": list(kinds.KINDS)})
+class ProjectKindField(serializers.CharField):
+    """Plain text to the serializer (the service checks it and words the error); an enum
+    in the OpenAPI schema, named `ProjectKindEnum` there so it is not taken for KYC's
+    document kinds."""
+
+
+@extend_schema_field({"type": "object", "minProperties": 1, "additionalProperties": True})
+class ItemPayloadField(serializers.DictField):
+    pass
+
+
 class ProjectInputSerializer(serializers.Serializer):
     """Types only; ranges and the rules that depend on the kind and state are the service's."""
 
     title = serializers.CharField(max_length=120)
-    # Plain text (checked by the service) rather than a choice: another app's "kind" enum
-    # would collide with this one's name in the OpenAPI schema.
-    kind = serializers.CharField(help_text="one of: " + ", ".join(kinds.KINDS))
+    kind = ProjectKindField()
     instructions = serializers.CharField(allow_blank=True, required=False, trim_whitespace=False)
     labels = serializers.ListField(child=serializers.CharField(allow_blank=True), required=False)
     scale_min = serializers.IntegerField(required=False)
@@ -31,7 +42,7 @@ class ProjectInputSerializer(serializers.Serializer):
 
 class ProjectUpdateSerializer(ProjectInputSerializer):
     title = serializers.CharField(max_length=120, required=False)
-    kind = serializers.CharField(required=False, help_text="fixed once created")
+    kind = ProjectKindField(required=False, help_text="fixed once created")
 
 
 class FeedProjectSerializer(serializers.Serializer):
@@ -49,9 +60,9 @@ class FeedProjectSerializer(serializers.Serializer):
     reservation_timeout = serializers.IntegerField()
     min_level = serializers.IntegerField()
     state = serializers.CharField()
-    remaining_items = serializers.IntegerField(default=None)
-    remaining_answers = serializers.IntegerField(default=None)
-    published_at = serializers.DateTimeField()
+    remaining_items = serializers.IntegerField(default=None, allow_null=True)
+    remaining_answers = serializers.IntegerField(default=None, allow_null=True)
+    published_at = serializers.DateTimeField(allow_null=True, help_text="null until published")
 
 
 class OwnerProjectSerializer(FeedProjectSerializer):
@@ -152,3 +163,24 @@ class ResultsOutputSerializer(serializers.Serializer):
     agreement = AgreementSerializer()
     gold_accuracy = GoldAccuracySerializer(many=True)
     exports = ExportRecordSerializer(many=True)
+
+
+class CreditPageSerializer(serializers.Serializer):
+    """One cursor page of credit rows, with the balance over all of them."""
+
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = CreditSerializer(many=True)
+    balance = serializers.IntegerField(help_text="the sum of every credit row, not just this page")
+
+
+class ItemInputSerializer(serializers.Serializer):
+    """One item of an upload (documentation only: uploads are read as a stream)."""
+
+    payload = ItemPayloadField(help_text="what the pioneer is shown")
+    ref = serializers.CharField(
+        required=False, allow_blank=True, max_length=200, help_text="the requester's own id"
+    )
+    gold = serializers.JSONField(
+        required=False, allow_null=True, help_text="the known answer, for a gold item"
+    )

@@ -170,10 +170,10 @@ def test_project_rates_must_be_finite(requester: Any, field: str, value: str) ->
     assert response.json()["errors"][field] == ["Give a finite number."]
 
 
-def test_a_cursor_whose_position_is_not_a_key_is_a_404(requester: Any) -> None:
+def test_a_cursor_whose_position_is_not_a_key_is_a_field_error(requester: Any) -> None:
     import base64
 
     cursor = base64.b64encode(b"p=abc").decode()
     response = client_for(requester).get(f"/api/v1/projects/?mine=1&cursor={cursor}")
-    assert response.status_code == 404
-    assert response.json() == {"detail": "Invalid cursor"}
+    assert response.status_code == 400
+    assert response.json() == {"errors": {"cursor": ["Invalid cursor"]}}
