@@ -7,22 +7,15 @@ change to sign-in (a second factor for a role, a new role) is made in one place.
 from __future__ import annotations
 
 import io
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
-from allauth.mfa.totp.internal.auth import (
-    TOTP,
-    format_hotp_value,
-    generate_totp_secret,
-    hotp_value,
-)
 from django.core.management import call_command
 from django.test import Client
 
-from accounts.management.commands.seed_demo import DEMO_PASSWORD
-from accounts.models import User
+from accounts.management.commands.seed_demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
+from tests.conftest import with_totp_code
 
 APP = "/_allauth/app/v1"
 
@@ -35,12 +28,9 @@ ROLE_ACCOUNTS: dict[str, str | None] = {
     "requester": "requester@example.com",
     "moderator": "moderator@example.com",
 }
-# Staff who open identity documents sign in with a second factor.
-ROLES_WITH_TOTP = {"moderator"}
-
-
-def totp_code(secret: str) -> str:
-    return format_hotp_value(hotp_value(secret, int(time.time()) // 30))
+# Staff who open identity documents sign in with a second factor: the demo moderator's
+# authenticator comes with the demo data.
+TOTP_SECRETS = {"moderator": DEMO_TOTP_SECRET}
 
 
 def app_login(email: str, totp_secret: str | None) -> str:
@@ -59,11 +49,15 @@ def app_login(email: str, totp_secret: str | None) -> str:
     }
     if response.status_code == 401 and "mfa_authenticate" in pending:
         assert totp_secret, f"{email} is asked for a second factor it does not have"
-        response = client.post(
-            f"{APP}/auth/2fa/authenticate",
-            {"code": totp_code(totp_secret)},
-            content_type="application/json",
-            HTTP_X_SESSION_TOKEN=token,
+        response = with_totp_code(
+            lambda code: client.post(
+                f"{APP}/auth/2fa/authenticate",
+                {"code": code},
+                content_type="application/json",
+                HTTP_X_SESSION_TOKEN=token,
+            ),
+            lambda answer: answer.status_code == 200,
+            totp_secret,
         )
         body = response.json()
         token = body.get("meta", {}).get("session_token", token)
@@ -85,9 +79,5 @@ def api_sessions(
         if email is None:
             sessions[role] = {}
             continue
-        secret = None
-        if role in ROLES_WITH_TOTP:
-            secret = generate_totp_secret()
-            TOTP.activate(User.objects.get(email=email), secret)
-        sessions[role] = {"X-Session-Token": app_login(email, secret)}
+        sessions[role] = {"X-Session-Token": app_login(email, TOTP_SECRETS.get(role))}
     return sessions

@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 
 from accounts.roles import Role
 from tasks.services import project_create
+from tests.conftest import sign_in_with_totp
 
 
 def cursor(querystring: str) -> str:
@@ -43,8 +44,7 @@ def test_a_forged_cursor_is_bad_input(user_factory: Any, value: str) -> None:
     ],
 )
 def test_a_forged_time_position_is_bad_input(user_factory: Any, value: str) -> None:
-    client = APIClient()
-    client.force_login(user_factory(roles=[Role.MODERATOR]))
+    client = sign_in_with_totp(APIClient(), user_factory(roles=[Role.MODERATOR], totp=True))
     response = client.get("/api/v1/kyc/queue/", {"cursor": value})
     assert response.status_code == 400, response.content
     assert response.json() == {"errors": {"cursor": ["Invalid cursor"]}}
