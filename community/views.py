@@ -357,10 +357,24 @@ def _mark(
     workshop = selectors.workshop_for_manager(user=request.user, public_id=public_id)
     registration = selectors.registration_of(workshop=workshop, public_id=registration_id)
     attendance.attendance_mark(registration=registration, actor=request.user, attendance=mark)
+    query = request.POST.get("q", "")[:100]
     if getattr(request, "htmx", False):
-        row = selectors.attendees(workshop=workshop, confirmed_only=True).get(pk=registration.pk)
-        return _page(request, "_checkin_row.html", {"workshop": workshop, "row": row})
-    query = request.POST.get("q", "")
+        # The row, and the count above the list (out of band), as the host sees them.
+        rows = list(selectors.attendees(workshop=workshop, query=query, confirmed_only=True))
+        row = next((row for row in rows if row.pk == registration.pk), None)
+        if row is None:  # the search changed since the row was shown
+            row = selectors.attendees(workshop=workshop, confirmed_only=True).get(
+                pk=registration.pk
+            )
+        context = {
+            "workshop": workshop,
+            "row": row,
+            "query": query,
+            "oob": True,
+            "total": len(rows),
+            "attended": sum(row.attendance == Attendance.ATTENDED for row in rows),
+        }
+        return _page(request, "_checkin_row.html", context)
     url = reverse("community:checkin", args=[workshop.public_id])
     return redirect(f"{url}?{urlencode({'q': query})}" if query else url)
 

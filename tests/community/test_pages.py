@@ -240,8 +240,9 @@ def test_the_door_search_and_marks_with_and_without_htmx(
     assert "<html" not in found  # a fragment for htmx
     target = Registration.objects.get(user=people[7])
     mark_url = f"{url}{target.public_id}/attended/"
-    row = browser.post(mark_url, HTTP_HX_REQUEST="true").content.decode()
+    row = browser.post(mark_url, {"q": "door7@"}, HTTP_HX_REQUEST="true").content.decode()
     assert row.startswith('<li class="checkin-row card attendance-attended"')
+    assert 'hx-swap-oob="true">1 of 1 checked in' in row  # the count above the list too
     other = Registration.objects.get(user=people[3])
     response = browser.post(f"{url}{other.public_id}/no-show/", {"q": "door3"})
     assert response.status_code == 302
