@@ -79,7 +79,9 @@ class Command(BaseCommand):
             workshop = workshops.workshop_create(
                 actor=host,
                 title=OFFER,
-                description="For validators: what a good crop looks like, and when to say *unsure*.",
+                description=(
+                    "For validators: what a good crop looks like, and when to say *unsure*."
+                ),
                 starts_at=start,
                 ends_at=start + timedelta(hours=1, minutes=30),
                 capacity=1,
@@ -104,7 +106,9 @@ class Command(BaseCommand):
             workshop = workshops.workshop_create(
                 actor=host,
                 title=ENDED,
-                description="Why some items have known answers, and what happens when you miss one.",
+                description=(
+                    "Why some items have known answers, and what happens when you miss one."
+                ),
                 starts_at=start,
                 ends_at=start + timedelta(hours=1),
                 capacity=10,
