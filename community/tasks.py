@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from community.services import mail, registrations, workshops
+from community.services import announcements, mail, registrations, workshops
 
 
 @shared_task(acks_late=True, ignore_result=True)
@@ -41,5 +41,16 @@ def mail_registration(registration_id: int, kind: str) -> None:
     max_retries=5,
     ignore_result=True,
 )
-def mail_workshop(workshop_id: int, kind: str) -> None:
-    mail.workshop_mail_send(workshop_id=workshop_id, kind=kind)
+def announce_registration(registration_id: int, kind: str) -> None:
+    announcements.registration_announce(registration_id=registration_id, kind=kind)
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    max_retries=5,
+    ignore_result=True,
+)
+def announce_workshop(workshop_id: int, kind: str) -> None:
+    announcements.workshop_announce(workshop_id=workshop_id, kind=kind)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from accounts.services import notify_topic, notify_user
+from accounts.services import notify_topic
 from community import selectors
 from community.models import Registration, Workshop, WorkshopLog
+from core.jobs import enqueue_on_commit
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -50,18 +51,12 @@ def broadcast_seats(workshop: Workshop) -> None:
     notify_topic(topic=workshop.topic, event=selectors.seats(workshop))
 
 
-def tell(*, registration: Registration, workshop: Workshop, message: str) -> None:
-    """The person's own registration changed: their open pages update, on commit."""
-    notify_user(
-        user=registration.user,
-        event={
-            "type": "workshop.registration",
-            "workshop": str(workshop.public_id),
-            "title": workshop.title,
-            "status": registration.status,
-            "offer_expires_at": registration.offer_expires_at.isoformat()
-            if registration.offer_expires_at and registration.status == "offered"
-            else None,
-            "message": message,
-        },
-    )
+def announce(registration: Registration, kind: str) -> None:
+    """Once the change commits, a job tells the person (page and, for some kinds, e-mail)
+    and the workshop's open pages (see `community.services.announcements`)."""
+    enqueue_on_commit("community.tasks.announce_registration", registration.pk, kind)
+
+
+def announce_workshop(workshop: Workshop, kind: str) -> None:
+    """Once the change commits, a job tells everyone registered (`cancelled`, `changed`)."""
+    enqueue_on_commit("community.tasks.announce_workshop", workshop.pk, kind)

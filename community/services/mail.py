@@ -1,5 +1,5 @@
-"""The e-mails of the workshop journey, sent by jobs after the change committed, and the
-reminders sweep.
+"""The e-mails of the workshop journey (composed here, sent by the announcement jobs) and
+the reminders sweep.
 
 A job may run again (late acknowledgement), so each mail first checks that what it
 announces is still true: an offer already answered, or a reminder for a seat given up,
@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import F
 from django.db.models.functions import Coalesce
@@ -23,7 +23,6 @@ from django.utils import timezone
 
 from community.calendars import page_url
 from community.models import (
-    ACTIVE_STATUSES,
     Registration,
     RegistrationStatus,
     Workshop,
@@ -36,15 +35,19 @@ from core.jobs import enqueue_on_commit
 MAIL_JOB = "community.tasks.mail_registration"
 REMINDER_BATCH = 500
 
-# The registration status each kind announces; a mail whose news is stale is dropped.
+# The registration status each kind announces; news that is stale is dropped.
 STILL_TRUE = {
     "confirmed": RegistrationStatus.CONFIRMED,
     "waitlisted": RegistrationStatus.WAITLISTED,
     "offered": RegistrationStatus.OFFERED,
     "expired": RegistrationStatus.EXPIRED,
+    "left": RegistrationStatus.CANCELLED,
+    "declined": RegistrationStatus.DECLINED,
     "reminder_24h": RegistrationStatus.CONFIRMED,
     "reminder_1h": RegistrationStatus.CONFIRMED,
 }
+# The kinds that are also e-mailed (leaving and declining were the person's own doing).
+MAILED = {"confirmed", "waitlisted", "offered", "expired", "reminder_24h", "reminder_1h"}
 SUBJECTS = {
     "confirmed": "Your seat is confirmed: {title}",
     "waitlisted": "You are on the waitlist: {title}",
@@ -93,7 +96,7 @@ def _paragraphs(kind: str, workshop: Workshop, registration: Registration) -> li
     raise ValueError(f"unknown workshop mail {kind!r}")
 
 
-def _message(kind: str, workshop: Workshop, registration: Registration) -> EmailMessage:
+def message_for(kind: str, workshop: Workshop, registration: Registration) -> EmailMessage:
     zone = zoneinfo.ZoneInfo(workshop.timezone)
     local = timezone.localtime(workshop.starts_at, zone)
     confirmed = registration.status == RegistrationStatus.CONFIRMED
@@ -133,21 +136,8 @@ def registration_mail_send(*, registration_id: int, kind: str) -> bool:
     workshop = registration.workshop
     if kind.startswith("reminder") and workshop.status != WorkshopStatus.PUBLISHED:
         return False
-    _message(kind, workshop, registration).send()
+    message_for(kind, workshop, registration).send()
     return True
-
-
-def workshop_mail_send(*, workshop_id: int, kind: str) -> int:
-    """Everyone registered hears that the workshop was cancelled or changed."""
-    workshop = Workshop.objects.get(pk=workshop_id)
-    registrations = Registration.objects.filter(
-        workshop=workshop, status__in=ACTIVE_STATUSES
-    ).select_related("user__profile")
-    messages = [_message(kind, workshop, registration) for registration in registrations]
-    if messages:
-        with get_connection() as connection:
-            connection.send_messages(messages)
-    return len(messages)
 
 
 def reminders_send(*, now: datetime | None = None) -> int:

@@ -18,33 +18,39 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from community import selectors
+from community import selectors, statements
 from community.models import Audience, Registration, RegistrationStatus, Workshop, WorkshopStatus
 from community.services.common import (
     COUNTERS,
-    broadcast_seats,
+    announce,
     lock_registration,
     lock_workshop,
     log,
-    tell,
     utc_text,
 )
 from core.errors import Conflict, Forbidden, InvalidInput
-from core.jobs import enqueue_on_commit
 from reputation.selectors import user_level
 
 if TYPE_CHECKING:
     from accounts.models import User
 
-MAIL_JOB = "community.tasks.mail_registration"
 COUNTER_OF = {
     RegistrationStatus.CONFIRMED: "confirmed_count",
     RegistrationStatus.OFFERED: "offered_count",
     RegistrationStatus.WAITLISTED: "waitlist_count",
 }
+
+
+# On PostgreSQL a first registration runs as one statement (see `community.statements`);
+# switched off, every registration takes the ORM path, as on SQLite.
+ONE_STATEMENT = True
+
+
+def one_statement() -> bool:
+    return ONE_STATEMENT and connection.vendor == "postgresql"
 
 
 @dataclass(frozen=True)
@@ -126,12 +132,7 @@ def waitlist_promote(
             registration=registration,
             expires_at=deadline.isoformat(),
         )
-        tell(
-            registration=registration,
-            workshop=workshop,
-            message=f"A seat freed up in {workshop.title}: accept it by {utc_text(deadline)}.",
-        )
-        enqueue_on_commit(MAIL_JOB, registration.pk, "offered")
+        announce(registration, "offered")
     return chosen
 
 
@@ -144,65 +145,68 @@ def registration_create(
     False). After leaving, registering again goes to the back of the queue.
     """
     now = now or timezone.now()
-    # The level is the person's, not the workshop's: read it before taking the lock.
     level = user_level(user=user) if workshop.audience == Audience.LEVEL else None
-    with transaction.atomic(durable=True):
-        locked = lock_workshop(workshop.pk)
-        existing = (
-            Registration.objects.select_for_update(of=("self",))
-            .select_related("user")
-            .filter(workshop=locked, user=user)
-            .first()
-        )
-        if existing is not None and existing.is_active:
-            return Registered(existing, created=False)
-        _guard_open(locked, now)
-        refusal = selectors.registration_refusal(user, locked, level=level)
-        if refusal:
-            raise Forbidden(refusal)
-        if selectors.is_host(user, locked):
-            raise InvalidInput("You host this workshop: your place is kept without registering.")
-
-        taken = locked.confirmed_count + locked.offered_count
-        confirmed = taken < locked.capacity and locked.waitlist_count == 0
-        status = RegistrationStatus.CONFIRMED if confirmed else RegistrationStatus.WAITLISTED
-        fields = {
-            "status": status,
-            "queue_number": locked.next_queue_number,
-            "confirmed_at": now if confirmed else None,
-            "offered_at": None,
-            "offer_expires_at": None,
-            "left_at": None,
-        }
-        if existing is None:
-            registration = Registration.objects.create(workshop=locked, user=user, **fields)
-        else:
-            registration = existing
-            for name, value in fields.items():
-                setattr(registration, name, value)
-            registration.save(update_fields=[*fields, "updated_at"])
-        counter = COUNTER_OF[status]
-        setattr(locked, counter, getattr(locked, counter) + 1)
-        locked.next_queue_number += 1
-        locked.save(update_fields=[counter, "next_queue_number"])
-        log(
-            workshop=locked,
-            action="register",
-            actor=user,
-            registration=registration,
-            status=status,
-        )
-        if confirmed:
-            message = f"Your seat at {locked.title} is confirmed."
-        else:
-            message = (
-                f"{locked.title} is full: you are number {locked.waitlist_count} "
-                "on the waitlist. We will offer you a seat when one frees up."
-            )
-        tell(registration=registration, workshop=locked, message=message)
-        broadcast_seats(locked)
-        enqueue_on_commit(MAIL_JOB, registration.pk, status)
+    if one_statement():
+        registration = statements.register(workshop=workshop, user=user, level=level or 1, now=now)
+        if registration is not None:
+            announce(registration, registration.status)
+            return Registered(registration, created=True)
+    # Checks of the person, not of the seats, happen before the lock, so the time the
+    # workshop's row is held is only what the seats need.
+    existing = Registration.objects.filter(workshop=workshop, user=user).first()
+    if existing is not None and existing.is_active:
+        return Registered(existing, created=False)
+    if selectors.is_host(user, workshop):
+        raise InvalidInput("You host this workshop: your place is kept without registering.")
+    try:
+        with transaction.atomic(durable=True):
+            locked = lock_workshop(workshop.pk)
+            if existing is not None:
+                existing = lock_registration(existing.pk)
+                if existing.is_active:
+                    return Registered(existing, created=False)
+            _guard_open(locked, now)
+            refusal = selectors.registration_refusal(user, locked, level=level)
+            if refusal:
+                raise Forbidden(refusal)
+            registration = _take_place(locked, user, existing, now)
+    except IntegrityError:
+        # The same person registering twice at once: the other request's row stands.
+        winner = Registration.objects.get(workshop=workshop, user=user)
+        return Registered(winner, created=False)
     return Registered(registration, created=True)
+
+
+def _take_place(
+    workshop: Workshop, user: User, existing: Registration | None, now: datetime
+) -> Registration:
+    """A seat while seats remain and nobody waits, else the back of the waitlist."""
+    taken = workshop.confirmed_count + workshop.offered_count
+    confirmed = taken < workshop.capacity and workshop.waitlist_count == 0
+    status = RegistrationStatus.CONFIRMED if confirmed else RegistrationStatus.WAITLISTED
+    fields = {
+        "status": status,
+        "queue_number": workshop.next_queue_number,
+        "confirmed_at": now if confirmed else None,
+        "offered_at": None,
+        "offer_expires_at": None,
+        "left_at": None,
+    }
+    if existing is None:
+        registration = Registration(workshop=workshop, user=user, **fields)
+        registration.save(force_insert=True)
+    else:
+        registration = existing
+        for name, value in fields.items():
+            setattr(registration, name, value)
+        registration.save(update_fields=[*fields, "updated_at"])
+    counter = COUNTER_OF[status]
+    setattr(workshop, counter, getattr(workshop, counter) + 1)
+    workshop.next_queue_number += 1
+    workshop.save(update_fields=[counter, "next_queue_number"])
+    log(workshop=workshop, action="register", actor=user, registration=registration, status=status)
+    announce(registration, status)
+    return registration
 
 
 def registration_cancel(
@@ -226,8 +230,7 @@ def registration_cancel(
         log(workshop=locked, action="leave", actor=user, registration=current, was=previous)
         waitlist_promote(workshop=locked, now=now)
         _save_counters(locked)
-        tell(registration=current, workshop=locked, message=f"You left {locked.title}.")
-        broadcast_seats(locked)
+        announce(current, "left")
     return current
 
 
@@ -260,13 +263,7 @@ def offer_accept(
         locked.confirmed_count += 1
         _save_counters(locked)
         log(workshop=locked, action="offer_accept", actor=user, registration=current)
-        tell(
-            registration=current,
-            workshop=locked,
-            message=f"Your seat at {locked.title} is confirmed.",
-        )
-        broadcast_seats(locked)
-        enqueue_on_commit(MAIL_JOB, current.pk, RegistrationStatus.CONFIRMED)
+        announce(current, RegistrationStatus.CONFIRMED)
     return current
 
 
@@ -286,12 +283,7 @@ def offer_decline(
         log(workshop=locked, action="offer_decline", actor=user, registration=current)
         waitlist_promote(workshop=locked, now=now)
         _save_counters(locked)
-        tell(
-            registration=current,
-            workshop=locked,
-            message=f"You declined the seat at {locked.title}.",
-        )
-        broadcast_seats(locked)
+        announce(current, "declined")
     return current
 
 
@@ -324,13 +316,7 @@ def _expire_offers_of(workshop_id: int, now: datetime) -> int:
             _vacate(locked, registration, to=RegistrationStatus.EXPIRED, now=now)
             log(workshop=locked, action="offer_lapse", registration=registration)
             if live:
-                tell(
-                    registration=registration,
-                    workshop=locked,
-                    message=f"Your offer for {locked.title} lapsed; the seat passed on.",
-                )
-                enqueue_on_commit(MAIL_JOB, registration.pk, RegistrationStatus.EXPIRED)
+                announce(registration, RegistrationStatus.EXPIRED)
         waitlist_promote(workshop=locked, now=now)
         _save_counters(locked)
-        broadcast_seats(locked)
     return len(lapsed)

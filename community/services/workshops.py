@@ -19,12 +19,11 @@ from django.utils import timezone
 
 from accounts.services import notify_topic
 from community import selectors
-from community.models import ACTIVE_STATUSES, Audience, Registration, Workshop, WorkshopStatus
+from community.models import Audience, Workshop, WorkshopStatus
 from community.services.attendance import attendance_count
-from community.services.common import broadcast_seats, lock_workshop, log, tell
+from community.services.common import announce_workshop, broadcast_seats, lock_workshop, log
 from community.services.registrations import waitlist_promote
 from core.errors import Conflict, Forbidden, InvalidInput
-from core.jobs import enqueue_on_commit
 from core.markdown import render_markdown
 
 if TYPE_CHECKING:
@@ -54,7 +53,6 @@ EDITABLE = ("title", "starts_at", "ends_at", "capacity", *DEFAULTS)
 CALENDAR_FIELDS = {"title", "description", "starts_at", "ends_at", "online_url", "place"}
 # What attendees are e-mailed about when it changes after publication.
 ATTENDEE_FIELDS = {"starts_at", "ends_at", "online_url", "place"}
-MAIL_JOB = "community.tasks.mail_workshop"
 ZONES = frozenset(zoneinfo.available_timezones())
 _URL = URLValidator(schemes=["https", "http"])
 
@@ -265,7 +263,7 @@ def workshop_update(
                     topic=locked.topic,
                     event={"type": "workshop.changed", "workshop": str(locked.public_id)},
                 )
-                enqueue_on_commit(MAIL_JOB, locked.pk, "changed")
+                announce_workshop(locked, "changed")
     return locked
 
 
@@ -329,16 +327,7 @@ def workshop_cancel(
                     "message": message,
                 },
             )
-            enqueue_on_commit(MAIL_JOB, locked.pk, "cancelled")
-            registered = Registration.objects.filter(
-                workshop=locked, status__in=ACTIVE_STATUSES
-            ).select_related("user")
-            for registration in registered:
-                tell(
-                    registration=registration,
-                    workshop=locked,
-                    message=f"{locked.title} was cancelled: {message}",
-                )
+            announce_workshop(locked, "cancelled")
     return locked
 
 

@@ -12,7 +12,7 @@ from icalendar import Calendar
 from rest_framework.test import APIClient
 
 from community.models import Registration
-from community.services import calendars, registrations, workshops
+from community.services import announcements, calendars, registrations, workshops
 from community.services import mail as workshop_mail
 from tests.community.conftest import T0
 
@@ -168,7 +168,7 @@ def test_a_seat_confirmed_inside_the_last_day_gets_only_the_hour_reminder(
     ]
 
 
-def test_a_stale_mail_is_not_sent(make_workshop: Any, members: Any) -> None:
+def test_stale_news_is_not_sent(make_workshop: Any, members: Any) -> None:
     """A job that runs late (or twice) does not announce an offer already answered."""
     workshop = make_workshop(capacity=1)
     seated, first = members(2)
@@ -176,6 +176,6 @@ def test_a_stale_mail_is_not_sent(make_workshop: Any, members: Any) -> None:
     registrations.registration_create(workshop=workshop, user=first, now=T0)
     registrations.registration_cancel(registration=seat, user=seated, now=T0)
     offer = Registration.objects.get(user=first)
-    assert workshop_mail.registration_mail_send(registration_id=offer.pk, kind="offered")
+    assert announcements.registration_announce(registration_id=offer.pk, kind="offered")
     registrations.offer_accept(registration=offer, user=first, now=T0)
-    assert not workshop_mail.registration_mail_send(registration_id=offer.pk, kind="offered")
+    assert not announcements.registration_announce(registration_id=offer.pk, kind="offered")

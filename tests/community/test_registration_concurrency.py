@@ -18,6 +18,14 @@ from tests.community.conftest import T0, reload
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.integration]
 
 
+@pytest.fixture(params=["one statement", "orm"])
+def registration_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Both ways a registration is written on PostgreSQL: the one-statement hot path and
+    the ORM path it falls back to (which SQLite always takes)."""
+    monkeypatch.setattr(registrations, "ONE_STATEMENT", request.param == "one statement")
+    return str(request.param)
+
+
 def race(items: list[Any], work: Callable[[Any], Any]) -> tuple[list[Any], list[BaseException]]:
     """Run `work` for every item at once, each in its own thread and connection."""
     barrier = threading.Barrier(len(items))
@@ -51,7 +59,7 @@ def status_of(person: Any) -> str:
 
 
 def test_50_threads_for_10_seats_then_offers_pass_on_in_order(
-    postgres: None, make_workshop: Any, members: Any
+    postgres: None, registration_path: str, make_workshop: Any, members: Any
 ) -> None:
     workshop = make_workshop(capacity=10)
     people = members(50)
@@ -130,7 +138,7 @@ def test_50_threads_for_10_seats_then_offers_pass_on_in_order(
 
 
 def test_leaving_and_joining_at_once_never_oversells(
-    postgres: None, make_workshop: Any, members: Any
+    postgres: None, registration_path: str, make_workshop: Any, members: Any
 ) -> None:
     workshop = make_workshop(capacity=5)
     seated = members(5)
