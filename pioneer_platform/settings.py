@@ -154,13 +154,7 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {
-                # A socket waits for its next message in a 5-second BZPOPMIN; redis-py's
-                # default read timeout is also 5 s, so an idle socket's read could time out
-                # first and crash its consumer. Reads get more time than the blocking pop.
-                "hosts": [{"address": REDIS_URL, "socket_timeout": 30}],
-                "prefix": env.str("CHANNELS_PREFIX", default="asgi"),
-            },
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": env.str("CHANNELS_PREFIX", default="asgi")},
         }
     }
     CACHES = {

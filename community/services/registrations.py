@@ -3,7 +3,8 @@
 Every change takes the workshop's row lock first, so all seat changes of one workshop are
 serialised and the counters on its row are exact: capacity holds under any concurrency
 (on SQLite the IMMEDIATE transaction serialises writers the same way). Arrival order is
-the `queue_number` each registration takes under that lock.
+the `queue_number` each registration takes under that lock. On PostgreSQL a first
+registration does lock, insert, count and audit in one statement (`community.statements`).
 
 A seat that frees (a confirmed person leaves, an offer is declined or lapses, the capacity
 grows) is offered to the first waitlisted person. The offer holds the seat until it is
@@ -172,7 +173,9 @@ def registration_create(
             registration = _take_place(locked, user, existing, now)
     except IntegrityError:
         # The same person registering twice at once: the other request's row stands.
-        winner = Registration.objects.get(workshop=workshop, user=user)
+        winner = Registration.objects.filter(workshop=workshop, user=user).first()
+        if winner is None:
+            raise
         return Registered(winner, created=False)
     return Registered(registration, created=True)
 
