@@ -6,3 +6,15 @@ class CommunityConfig(AppConfig):
 
     name = "community"
     verbose_name = "Community"
+
+    def ready(self) -> None:
+        from accounts.realtime import register_topic
+        from community.selectors import can_watch_workshop
+
+        # `workshop:<public id>` carries seats left and the waitlist length to the
+        # workshop's open pages; anyone who may see the workshop may listen.
+        register_topic("workshop", can_watch_workshop)
+
+        # Register the jobs at start-up: `core.jobs` otherwise discovers them lazily on the
+        # first enqueue, and several request threads enqueueing at once can race that.
+        from community import tasks  # noqa: F401

@@ -235,7 +235,35 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "kyc.tasks.purge_documents",
         "schedule": 3600.0,
     },
+    # A lapsed waitlist offer passes to the next person within a minute of its deadline.
+    "community: expire waitlist offers": {
+        "task": "community.tasks.expire_offers",
+        "schedule": 60.0,
+    },
+    # Reminders are claimed row by row before they are sent, so each goes out once.
+    "community: workshop reminders": {"task": "community.tasks.send_reminders", "schedule": 300.0},
+    # Ended workshops are closed and their marked attendance counted in reputation.
+    "community: finish ended workshops": {
+        "task": "community.tasks.finish_workshops",
+        "schedule": 300.0,
+    },
 }
+
+# --- Community: workshops ----------------------------------------------------------------
+# How long a waitlisted person has to accept a freed seat; close to the start the offer
+# ends that many minutes before it, but never gives less than the minimum window.
+WORKSHOP_OFFER_HOURS = env.float("WORKSHOP_OFFER_HOURS", default=24.0)
+WORKSHOP_OFFER_CLOSES_BEFORE_START_MINUTES = env.int(
+    "WORKSHOP_OFFER_CLOSES_BEFORE_START_MINUTES", default=60
+)
+WORKSHOP_OFFER_MIN_MINUTES = env.int("WORKSHOP_OFFER_MIN_MINUTES", default=15)
+# Hosts may check people in from this long before the start, and correct attendance
+# until this many days after the end.
+WORKSHOP_CHECKIN_OPENS_MINUTES = env.int("WORKSHOP_CHECKIN_OPENS_MINUTES", default=60)
+WORKSHOP_ATTENDANCE_CLOSES_DAYS = env.int("WORKSHOP_ATTENDANCE_CLOSES_DAYS", default=7)
+# Reputation weight of an attendance (positive) and of a no-show after a confirmed seat.
+WORKSHOP_ATTENDANCE_WEIGHT = env.float("WORKSHOP_ATTENDANCE_WEIGHT", default=1.0)
+WORKSHOP_NO_SHOW_WEIGHT = env.float("WORKSHOP_NO_SHOW_WEIGHT", default=0.5)
 
 # --- Auth and accounts -------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

@@ -11,6 +11,7 @@ api_v1 = [
     path("", include("ledger.api_urls")),
     path("", include("kyc.api_urls")),
     path("", include("tasks.api_urls")),
+    path("", include("community.api_urls")),
 ]
 
 urlpatterns = [
@@ -18,6 +19,7 @@ urlpatterns = [
     path("", include("ledger.urls")),
     path("", include("kyc.urls")),
     path("", include("tasks.urls")),
+    path("", include("community.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),

@@ -1,0 +1,165 @@
+"""Factories and helpers for the workshop tests."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from collections.abc import Callable, Coroutine
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.conf import settings
+from django.db import connections
+from django.test import Client
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.roles import Role
+from community.models import Workshop
+from community.services import workshops
+from reputation.models import ReputationScore
+
+# The clock every test starts from; services take `now=` so time moves without sleeping.
+T0 = timezone.now().replace(microsecond=0)
+
+
+@pytest.fixture(autouse=True)
+def _jobs_in_process(eager_celery: None) -> None:
+    """Mail jobs run in the test's process even under CI, so their mails can be read."""
+
+
+@pytest.fixture
+def moderator(user_factory: Any) -> User:
+    return user_factory(roles=[Role.MODERATOR])
+
+
+@pytest.fixture
+def trusted_host(user_factory: Any) -> User:
+    """A member whose reputation reached level 4, where hosting is unlocked."""
+    person = user_factory(roles=[Role.PIONEER], verified=True)
+    ReputationScore.objects.create(user=person, positive=250, total=260, score=0.9, level=4)
+    return person
+
+
+@pytest.fixture
+def member_factory(user_factory: Any) -> Callable[..., User]:
+    def make(**kwargs: Any) -> User:
+        kwargs.setdefault("roles", [Role.PIONEER])
+        kwargs.setdefault("verified", True)
+        return user_factory(**kwargs)
+
+    return make
+
+
+@pytest.fixture
+def member(member_factory: Callable[..., User]) -> User:
+    return member_factory()
+
+
+@pytest.fixture
+def members(member_factory: Callable[..., User]) -> Callable[[int], list[User]]:
+    return lambda count: [member_factory() for _ in range(count)]
+
+
+@pytest.fixture
+def make_workshop(moderator: User) -> Callable[..., Workshop]:
+    """A published online workshop ten days after T0, hosted by a moderator, unless told
+    otherwise."""
+
+    def make(
+        *,
+        host: User | None = None,
+        publish: bool = True,
+        starts_in: timedelta = timedelta(days=10),
+        hours: float = 2,
+        now: datetime = T0,
+        **fields: Any,
+    ) -> Workshop:
+        starts_at = now + starts_in
+        fields.setdefault("title", "Labelling guidelines, live")
+        fields.setdefault("capacity", 10)
+        fields.setdefault("online_url", "https://meet.example.com/guidelines")
+        fields.setdefault("description", "Bring **questions**.")
+        return workshops.workshop_create(
+            actor=host or moderator,
+            starts_at=fields.pop("starts_at", starts_at),
+            ends_at=fields.pop("ends_at", starts_at + timedelta(hours=hours)),
+            publish=publish,
+            now=now,
+            **fields,
+        )
+
+    return make
+
+
+def reload(workshop: Workshop) -> Workshop:
+    return Workshop.objects.get(pk=workshop.pk)
+
+
+# --- Sockets ----------------------------------------------------------------------------
+
+
+def in_own_loop(scenario: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    """Run an async scenario on a fresh loop in its own thread (the browser tests' loop may
+    be running in the main thread), closing the ORM connections it opened."""
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        async def body() -> None:
+            try:
+                await scenario()
+            finally:
+                await sync_to_async(connections.close_all)()
+
+        try:
+            asyncio.run(body())
+        except BaseException as error:
+            errors.append(error)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(timeout=60)
+    if errors:
+        raise errors[0]
+
+
+def _session_cookie(user: User) -> str:
+    client = Client()
+    client.force_login(user)
+    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+
+
+async def feed_socket(user: User) -> WebsocketCommunicator:
+    """A `/ws/feed/` socket of `user` through the project's ASGI stack, past its hello."""
+    from pioneer_platform.asgi import application
+
+    cookie = await sync_to_async(_session_cookie)(user)
+    socket = WebsocketCommunicator(
+        application,
+        "/ws/feed/",
+        headers=[(b"cookie", cookie.encode()), (b"origin", b"http://localhost")],
+    )
+    connected, _ = await socket.connect(timeout=5)
+    assert connected
+    assert await socket.receive_json_from(timeout=5) == {"type": "hello"}
+    return socket
+
+
+async def next_of(socket: WebsocketCommunicator, kind: str, timeout: float = 5) -> dict[str, Any]:
+    """The next event of type `kind`, skipping others (a deadline, not a sleep)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        left = deadline - asyncio.get_running_loop().time()
+        if left <= 0:
+            raise AssertionError(f"no {kind} event within {timeout}s")
+        event = await socket.receive_json_from(timeout=left)
+        if event.get("type") == kind:
+            return event
+
+
+def as_json(data: Any) -> Any:
+    return json.loads(json.dumps(data, default=str))
