@@ -14,7 +14,3 @@ class CommunityConfig(AppConfig):
         # `workshop:<public id>` carries seats left and the waitlist length to the
         # workshop's open pages; anyone who may see the workshop may listen.
         register_topic("workshop", can_watch_workshop)
-
-        # Register the jobs at start-up: `core.jobs` otherwise discovers them lazily on the
-        # first enqueue, and several request threads enqueueing at once can race that.
-        from community import tasks  # noqa: F401

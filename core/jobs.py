@@ -10,6 +10,7 @@ is logged and the periodic sweep of the owning app re-enqueues the work it finds
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Any
 
 from celery import Task
@@ -18,14 +19,19 @@ from django.db import transaction
 from pioneer_platform.celery import app
 
 logger = logging.getLogger(__name__)
+# Django apps' tasks modules are discovered lazily, on the first request for one; request
+# threads enqueueing at once would otherwise race that discovery and see a half-filled
+# registry ("never registered").
+_discovery = threading.Lock()
 
 
 def _task(name: str) -> Task:  # type: ignore[type-arg]
     try:
         return app.tasks[name]
     except KeyError:
-        # Django apps' tasks modules are discovered lazily, on the first import request.
-        app.loader.import_default_modules()
+        with _discovery:
+            if name not in app.tasks:
+                app.loader.import_default_modules()
         return app.tasks[name]
 
 
