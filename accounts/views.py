@@ -24,7 +24,7 @@ def _next_steps(
         {"title": "Verify your e-mail address", "done": email_verified, "url": "account_email"},
         {"title": "Turn on two-factor authentication", "done": mfa_enabled, "url": "mfa_index"},
         {"title": "Complete your profile", "done": None, "url": "profile"},
-        {"title": "Verify your identity", "done": is_verified, "url": "kyc-status"},
+        {"title": "Verify your identity", "done": is_verified, "url": "kyc:status"},
     ]
 
 

@@ -14,7 +14,7 @@ from accounts.mfa import SecondFactorForReviewers
 from accounts.models import User
 from core.api import CursorPagination, IsAuthenticatedWithVerifiedEmail
 from core.schema import CONFLICT, Link, response_links
-from kyc import selectors, services, validation
+from kyc import selectors
 from kyc.serializers import (
     CaseInputSerializer,
     CaseOutputSerializer,
@@ -30,6 +30,7 @@ from kyc.serializers import (
     VoteInputSerializer,
     VoteOut,
 )
+from kyc.services import cases, documents, moderation, retention, validation
 
 CASE = "$response.body#/id"
 FIRST_IN_PAGE = "$response.body#/results/0/id"
@@ -81,7 +82,7 @@ class CaseCreateView(APIView):
     def post(self, request: Request) -> Response:
         data = CaseInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        case = services.case_create(user=_user(request), **data.validated_data)
+        case = cases.case_create(user=_user(request), **data.validated_data)
         return _case_response(request, case.public_id, status.HTTP_201_CREATED)
 
 
@@ -100,7 +101,7 @@ class CaseDetailView(APIView):
         case = selectors.case_for_viewer(user=_user(request), public_id=public_id)
         data = CaseInputSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        services.case_update(case_id=case.pk, user=_user(request), **data.validated_data)
+        cases.case_update(case=case, user=_user(request), **data.validated_data)
         return _case_response(request, public_id)
 
 
@@ -116,8 +117,8 @@ class DocumentUploadView(APIView):
         case = selectors.case_for_viewer(user=_user(request), public_id=public_id)
         data = DocumentInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.document_upload(
-            case_id=case.pk,
+        documents.document_upload(
+            case=case,
             user=_user(request),
             kind=data.validated_data["kind"],
             upload=data.validated_data["file"],
@@ -132,7 +133,7 @@ class CaseSubmitView(APIView):
     @response_links(200, **_case_links(CASE, "case"))
     def post(self, request: Request, public_id: str) -> Response:
         case = selectors.case_for_viewer(user=_user(request), public_id=public_id)
-        services.case_submit(case_id=case.pk, user=_user(request))
+        cases.case_submit(case=case, user=_user(request))
         return _case_response(request, public_id)
 
 
@@ -146,9 +147,7 @@ class CaseAppealView(APIView):
         case = selectors.case_for_viewer(user=_user(request), public_id=public_id)
         data = ReasonInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.case_appeal(
-            case_id=case.pk, user=_user(request), reason=data.validated_data["reason"]
-        )
+        cases.case_appeal(case=case, user=_user(request), reason=data.validated_data["reason"])
         return _case_response(request, public_id)
 
 
@@ -167,9 +166,7 @@ class MyDataView(APIView):
     @extend_schema(request=None, responses={200: ErasedOut, 409: CONFLICT})
     def delete(self, request: Request) -> Response:
         case = selectors.current_case(user=_user(request))
-        erased = (
-            services.documents_erase_on_request(case_id=case.pk, user=_user(request)) if case else 0
-        )
+        erased = retention.documents_erase_on_request(case=case, user=_user(request)) if case else 0
         return Response({"erased_documents": erased})
 
 
@@ -191,8 +188,8 @@ def _check_payload(request: Request, check: validation.Check) -> dict[str, Any]:
         "text": check.text,
         "expires_at": check.assignment.expires_at,
         "images": [
-            request.build_absolute_uri(reverse("kyc-check-image", args=[check.id, kind]))
-            for kind in validation.check_images(check)
+            request.build_absolute_uri(reverse("kyc:check-image", args=[check.id, kind]))
+            for kind in validation.check_image_kinds(check=check)
         ],
     }
 
@@ -203,7 +200,7 @@ class NextCheckView(APIView):
     @extend_schema(request=None, responses={200: CheckOut, 204: None})
     @response_links(200, vote=Link("v1_kyc_checks_vote_create", {"check_id": CASE}))
     def get(self, request: Request) -> Response:
-        check = validation.next_check(validator=_user(request))
+        check = validation.check_next(validator=_user(request))
         if check is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
         return Response(_check_payload(request, check))
@@ -216,8 +213,9 @@ class VoteView(APIView):
     def post(self, request: Request, check_id: str) -> Response:
         data = VoteInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        check = validation.check_for_validator(validator=_user(request), check_id=check_id)
         vote = validation.check_vote(
-            validator=_user(request), check_id=check_id, answer=data.validated_data["answer"]
+            check=check, validator=_user(request), answer=data.validated_data["answer"]
         )
         return Response({"id": check_id, "answer": vote.answer}, status=status.HTTP_201_CREATED)
 
@@ -231,8 +229,9 @@ class CheckConflictView(APIView):
     def post(self, request: Request, check_id: str) -> Response:
         data = ReasonInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        check = validation.check_for_validator(validator=_user(request), check_id=check_id)
         validation.check_give_back(
-            validator=_user(request), check_id=check_id, reason=data.validated_data["reason"]
+            check=check, validator=_user(request), reason=data.validated_data["reason"]
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -264,7 +263,7 @@ class ClaimView(APIView):
     @response_links(200, **_case_links(CASE, "decide", "escalate"))
     def post(self, request: Request, public_id: str) -> Response:
         case = selectors.case_for_viewer(user=_user(request), public_id=public_id)
-        services.case_claim(case_id=case.pk, moderator=_user(request))
+        moderation.case_claim(case=case, moderator=_user(request))
         return _case_response(request, public_id)
 
 
@@ -278,7 +277,7 @@ class DecideView(APIView):
         case = selectors.case_for_viewer(user=_user(request), public_id=public_id)
         data = DecisionInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.case_decide(case_id=case.pk, moderator=_user(request), **data.validated_data)
+        moderation.case_decide(case=case, moderator=_user(request), **data.validated_data)
         return _case_response(request, public_id)
 
 
@@ -292,8 +291,8 @@ class EscalateView(APIView):
         case = selectors.case_for_viewer(user=_user(request), public_id=public_id)
         data = ReasonInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.case_escalate(
-            case_id=case.pk, moderator=_user(request), reason=data.validated_data["reason"]
+        moderation.case_escalate(
+            case=case, moderator=_user(request), reason=data.validated_data["reason"]
         )
         return _case_response(request, public_id)
 
@@ -309,8 +308,8 @@ class CaseConflictView(APIView):
         case = selectors.case_for_viewer(user=_user(request), public_id=public_id)
         data = ReasonInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.conflict_declare(
-            case_id=case.pk, reviewer=_user(request), reason=data.validated_data["reason"]
+        moderation.conflict_declare(
+            case=case, reviewer=_user(request), reason=data.validated_data["reason"]
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
 

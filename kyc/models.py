@@ -220,7 +220,7 @@ class CheckAssignment(models.Model):
     """One question about one case, handed to one validator until it expires.
 
     A validator reaches a case's images and vote only through an assignment of theirs that
-    is still open: `next_check` creates it, the vote closes it, and a declared conflict
+    is still open: `check_next` creates it, the vote closes it, and a declared conflict
     gives it back. The id shown to the validator is this row's, never the case's.
     """
 

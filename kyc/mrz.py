@@ -1,7 +1,7 @@
 """ICAO Doc 9303 machine-readable zone (MRZ) parser and holder-name comparison.
 
-Pure standard library on purpose: the KYC views, the Celery workers and offline scripts all
-import it, and none of them should have to configure Django to read a passport.
+Pure standard library on purpose: reading a passport needs no Django, so the automatic
+checks (`kyc.checks`) call it as a plain function and its tests run it over tables.
 
 Supported layouts (anything else raises `MRZFormatError`):
 

@@ -124,7 +124,12 @@ def current_case(*, user: User) -> Case | None:
 
 
 def document_for_viewer(*, user: User, public_id: str | UUID, kind: str) -> Document:
-    case = case_for_viewer(user=user, public_id=public_id)
+    """A document for whoever may see its case; anyone else learns nothing, not even that
+    the case exists: 404 for a conflict of interest too."""
+    try:
+        case = case_for_viewer(user=user, public_id=public_id)
+    except Forbidden:
+        raise NotFound("No such document.") from None
     document = (
         Document.objects.select_related("case")
         .filter(case=case, kind=kind, purged_at__isnull=True)

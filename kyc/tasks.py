@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from kyc import services
+from kyc.models import Case
+from kyc.services import cases, retention
 
 
 @shared_task(
@@ -15,14 +16,14 @@ from kyc import services
     ignore_result=True,
 )
 def run_checks(case_id: int) -> None:
-    services.case_run_checks(case_id=case_id)
+    cases.case_run_checks(case=Case.objects.get(pk=case_id))
 
 
 @shared_task(acks_late=True, ignore_result=True)
 def purge_documents() -> None:
-    services.documents_purge()
+    retention.documents_purge()
 
 
 @shared_task(acks_late=True, ignore_result=True)
 def requeue_stuck_checks() -> None:
-    services.cases_requeue_stuck_checks()
+    cases.cases_requeue_stuck_checks()

@@ -1,3 +1,7 @@
+"""KYC pages. A domain error a service raises here becomes the error page with its status
+(`core.middleware.DomainErrorMiddleware`); a page that re-renders a form shows it beside
+the field instead (`form_error`)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -5,17 +9,20 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.mfa import second_factor_required
-from core.errors import DomainError, Forbidden, RetryLater
+from core.errors import DomainError, InvalidInput, RetryLater
+from core.middleware import form_error
 from core.types import AuthenticatedHttpRequest
-from kyc import selectors, services, validation
+from kyc import selectors
 from kyc.forms import AppealForm, CaseForm, DecisionForm
 from kyc.models import Case, State
 from kyc.serializers import QueueQuerySerializer
+from kyc.services import cases, documents, moderation, validation
+from kyc.services.transitions import EDITABLE
 
 
 @login_required
@@ -24,20 +31,12 @@ from kyc.serializers import QueueQuerySerializer
 def document_image(request: AuthenticatedHttpRequest, public_id: str, kind: str) -> HttpResponse:
     """The only way to see a document: its owner, or a moderator without a conflict of
     interest with the case; logged, never cached."""
-    try:
-        document = selectors.document_for_viewer(user=request.user, public_id=public_id, kind=kind)
-        content = services.document_read(document=document, viewer=request.user)
-    except DomainError as error:
-        raise Http404(error.message) from None
+    document = selectors.document_for_viewer(user=request.user, public_id=public_id, kind=kind)
+    content = documents.document_read(document=document, viewer=request.user)
     response = HttpResponse(content, content_type=document.content_type)
     response["Cache-Control"] = "no-store"
     response["Content-Disposition"] = "inline"
     return response
-
-
-def _form_errors(form: Any, error: DomainError) -> None:
-    field = error.field if error.field in form.fields else None
-    form.add_error(field, error.message)
 
 
 @login_required
@@ -46,7 +45,7 @@ def _form_errors(form: Any, error: DomainError) -> None:
 def status(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The pioneer's page: the wizard while the case is editable, its status afterwards."""
     case = selectors.current_case(user=request.user)
-    editable = case is None or case.state in services.EDITABLE
+    editable = case is None or case.state in EDITABLE
     form = None
     appeal_form = None
     http_status = 200
@@ -58,7 +57,7 @@ def status(request: AuthenticatedHttpRequest) -> HttpResponse:
             try:
                 case = _save_and_submit(request, case, form.cleaned_data)
             except DomainError as error:
-                _form_errors(form, error)
+                form_error(form, error)
                 http_status = 400
                 if isinstance(error, RetryLater):
                     http_status, retry_after = error.status_code, error.retry_after
@@ -66,24 +65,24 @@ def status(request: AuthenticatedHttpRequest) -> HttpResponse:
                 messages.success(
                     request, "Submitted. Automatic checks run now; a moderator reviews next."
                 )
-                return redirect("kyc-status")
+                return redirect("kyc:status")
         elif request.method == "POST":
             http_status = 400
     elif case is not None and case.state == State.REJECTED:
         appeal_form = AppealForm(request.POST or None)
         if request.method == "POST" and appeal_form.is_valid():
             try:
-                services.case_appeal(
-                    case_id=case.pk, user=request.user, reason=appeal_form.cleaned_data["reason"]
+                cases.case_appeal(
+                    case=case, user=request.user, reason=appeal_form.cleaned_data["reason"]
                 )
             except DomainError as error:
-                appeal_form.add_error(None, error.message)
+                form_error(appeal_form, error)
                 http_status = 400
             else:
                 messages.success(
                     request, "Appeal sent. A different moderator will look at your case."
                 )
-                return redirect("kyc-status")
+                return redirect("kyc:status")
     context = {
         "case": case,
         "form": form,
@@ -116,19 +115,17 @@ def _save_and_submit(
 ) -> Case:
     fields = {name: data[name] for name in CASE_FIELDS}
     if case is None:
-        case = services.case_create(user=request.user, **fields)
+        case = cases.case_create(user=request.user, **fields)
     else:
-        services.case_update(case_id=case.pk, user=request.user, **fields)
+        case = cases.case_update(case=case, user=request.user, **fields)
     for kind in ("id_front", "id_back", "selfie"):
         if data.get(kind):
-            services.document_upload(
-                case_id=case.pk, user=request.user, kind=kind, upload=data[kind]
-            )
-    return services.case_submit(case_id=case.pk, user=request.user)
+            documents.document_upload(case=case, user=request.user, kind=kind, upload=data[kind])
+    return cases.case_submit(case=case, user=request.user)
 
 
 def _moderator(request: AuthenticatedHttpRequest) -> None:
-    if not request.user.has_perm("accounts.review_kyc_cases"):
+    if not moderation.is_moderator(request.user):
         raise PermissionDenied
 
 
@@ -138,11 +135,11 @@ def _moderator(request: AuthenticatedHttpRequest) -> None:
 def review_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     _moderator(request)
     filters = QueueQuerySerializer(data=request.GET)
-    cases = selectors.queue(
+    queue = selectors.queue(
         reviewer=request.user, **(filters.validated_data if filters.is_valid() else {})
     )
     context = {
-        "cases": cases[:100],
+        "cases": queue[:100],
         "sla": selectors.sla_figures(),
         "filters": request.GET,
         "states": ["in_review", "escalated", "appealed"],
@@ -151,63 +148,84 @@ def review_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 def _case_to_review(request: AuthenticatedHttpRequest, public_id: str) -> Case:
-    try:
-        return selectors.case_for_reviewer(user=request.user, public_id=public_id)
-    except Forbidden as error:
-        raise PermissionDenied(error.message) from None
-    except DomainError:
-        raise Http404 from None
-
-
-@login_required
-@second_factor_required
-@require_http_methods(["GET", "POST"])
-def review_case(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    """The case a moderator acts on: 404 for an unknown id, 403 for their own case or one
+    they have a conflict of interest with."""
     _moderator(request)
-    case = _case_to_review(request, public_id)
-    form = (
-        DecisionForm(request.POST or None)
-        if request.POST.get("action") == "decide"
-        else DecisionForm()
-    )
-    http_status = 200
-    if request.method == "POST":
-        action = request.POST.get("action")
-        try:
-            if action == "claim":
-                services.case_claim(case_id=case.pk, moderator=request.user)
-                messages.success(request, "Claimed: the case is yours for the next minutes.")
-            elif action == "escalate":
-                services.case_escalate(
-                    case_id=case.pk, moderator=request.user, reason=request.POST.get("reason", "")
-                )
-                messages.success(request, "Escalated.")
-            elif action == "decide" and form.is_valid():
-                services.case_decide(case_id=case.pk, moderator=request.user, **form.cleaned_data)
-                messages.success(request, "Decision recorded.")
-                return redirect("kyc-review-queue")
-            elif action == "declare_conflict":
-                services.conflict_declare(
-                    case_id=case.pk, reviewer=request.user, reason=request.POST.get("reason", "")
-                )
-                messages.success(request, "Noted: this person's cases will not reach you.")
-                return redirect("kyc-review-queue")
-            else:
-                http_status = 400
-        except DomainError as error:
-            messages.error(request, error.message)
-            http_status = error.status_code
-        if http_status == 200:
-            return redirect("kyc-review-case", public_id=case.public_id)
-        case = _case_to_review(request, public_id)
+    return selectors.case_for_reviewer(user=request.user, public_id=public_id)
+
+
+def _review_page(
+    request: AuthenticatedHttpRequest,
+    case: Case,
+    form: DecisionForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
     context = {
         "case": case,
-        "form": form,
+        "form": form or DecisionForm(),
         "history": selectors.case_history(case=case),
         "documents": [doc for doc in case.documents.all() if doc.purged_at is None],
         "claimed_by_me": case.claimed_by_id == request.user.pk,
     }
-    return render(request, "kyc/review_case.html", context, status=http_status)
+    return render(request, "kyc/review_case.html", context, status=status)
+
+
+@login_required
+@second_factor_required
+@require_GET
+def review_case(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    return _review_page(request, _case_to_review(request, public_id))
+
+
+@login_required
+@second_factor_required
+@require_POST
+def review_claim(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    case = _case_to_review(request, public_id)
+    moderation.case_claim(case=case, moderator=request.user)
+    messages.success(request, "Claimed: the case is yours for the next minutes.")
+    return redirect("kyc:review-case", public_id=case.public_id)
+
+
+@login_required
+@second_factor_required
+@require_POST
+def review_decide(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    case = _case_to_review(request, public_id)
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        return _review_page(request, case, form, status=400)
+    try:
+        moderation.case_decide(case=case, moderator=request.user, **form.cleaned_data)
+    except InvalidInput as error:
+        form_error(form, error)
+        return _review_page(request, case, form, status=error.status_code)
+    messages.success(request, "Decision recorded.")
+    return redirect("kyc:review-queue")
+
+
+@login_required
+@second_factor_required
+@require_POST
+def review_escalate(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    case = _case_to_review(request, public_id)
+    moderation.case_escalate(
+        case=case, moderator=request.user, reason=request.POST.get("reason", "")
+    )
+    messages.success(request, "Escalated.")
+    return redirect("kyc:review-case", public_id=case.public_id)
+
+
+@login_required
+@second_factor_required
+@require_POST
+def review_declare_conflict(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    case = _case_to_review(request, public_id)
+    moderation.conflict_declare(
+        case=case, reviewer=request.user, reason=request.POST.get("reason", "")
+    )
+    messages.success(request, "Noted: this person's cases will not reach you.")
+    return redirect("kyc:review-queue")
 
 
 @login_required
@@ -216,10 +234,7 @@ def review_case(request: AuthenticatedHttpRequest, public_id: str) -> HttpRespon
 def check_image(request: AuthenticatedHttpRequest, check_id: str, kind: str) -> HttpResponse:
     """The crop of an image a validator's check needs, watermarked with their pseudonym;
     logged. Only through a check handed to them that is still open."""
-    try:
-        content = validation.check_image(validator=request.user, check_id=check_id, kind=kind)
-    except DomainError as error:
-        raise Http404(error.message) from None
+    content = validation.check_image_read(validator=request.user, check_id=check_id, kind=kind)
     response = HttpResponse(content, content_type="image/png")
     response["Cache-Control"] = "no-store"
     return response
@@ -234,23 +249,25 @@ def validator_checks(request: AuthenticatedHttpRequest) -> HttpResponse:
         raise PermissionDenied
     if request.method == "POST":
         answer = request.POST.get("answer")
-        check_id = request.POST.get("check", "")
+        # A check can close between showing and answering (it expired, the case went to a
+        # moderator): say so and show the next one, which is what the validator wants.
         try:
+            if answer not in {"yes", "no", "conflict"}:
+                raise InvalidInput("Answer yes or no.", field="answer")
+            check = validation.check_for_validator(
+                validator=request.user, check_id=request.POST.get("check", "")
+            )
             if answer == "conflict":
                 validation.check_give_back(
-                    validator=request.user, check_id=check_id, reason="knows the person"
+                    check=check, validator=request.user, reason="knows the person"
                 )
                 messages.success(request, "Noted: this person's checks will not reach you.")
-            elif answer in {"yes", "no"}:
-                validation.check_vote(
-                    validator=request.user, check_id=check_id, answer=answer == "yes"
-                )
-                messages.success(request, "Thanks, your answer counts.")
             else:
-                raise DomainError("Answer yes or no.")
+                validation.check_vote(check=check, validator=request.user, answer=answer == "yes")
+                messages.success(request, "Thanks, your answer counts.")
         except DomainError as error:
             messages.error(request, error.message)
-        return redirect("kyc-validator-checks")
-    check = validation.next_check(validator=request.user)
-    images = validation.check_images(check) if check else []
-    return render(request, "kyc/validator_check.html", {"check": check, "images": images})
+        return redirect("kyc:validator-checks")
+    handed = validation.check_next(validator=request.user)
+    images = validation.check_image_kinds(check=handed) if handed else []
+    return render(request, "kyc/validator_check.html", {"check": handed, "images": images})

@@ -32,8 +32,8 @@ from rest_framework.test import APIClient
 
 from accounts.models import User
 from accounts.roles import Role
-from kyc import services as kyc_services
 from kyc.models import Case, CheckAssignment, Question, State
+from kyc.services import documents as kyc_documents
 from ledger import services as ledger_services
 from tasks import services as task_services
 from tests.conftest import sign_in_with_totp
@@ -277,9 +277,7 @@ class World:
         if kind == "draft_case":
             case = self.case(self.owner(ownership, "pioneer"), State.DRAFT)
             for doc in ("id_front", "selfie"):
-                kyc_services.document_upload(
-                    case_id=case.pk, user=case.user, kind=doc, upload=_upload()
-                )
+                kyc_documents.document_upload(case=case, user=case.user, kind=doc, upload=_upload())
             return str(case.public_id)
         if kind == "review_case":
             owner = self.owner(ownership, "pioneer")

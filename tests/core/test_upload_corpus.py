@@ -16,7 +16,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image, ImageDraw
 
 from kyc.models import Document
-from kyc.services import document_read
+from kyc.services.documents import document_read
 from tests.kyc.conftest import case_fields
 
 GPS_MARKER = b"SpyCam-GPS"

@@ -25,8 +25,9 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.roles import Role
-from kyc import services as kyc
 from kyc.models import Case, CaseEvent, CheckResult, State
+from kyc.services import cases as kyc_cases
+from kyc.services import documents as kyc_documents
 from tasks import services as task_services
 from tasks.models import AuditEvent, Project
 from tests.integration.helpers import ROOT, connection_counter, database_url, free_port, wait_until
@@ -52,7 +53,7 @@ def draft_case(user_factory: Any, n: int) -> tuple[Case, User]:
     today = timezone.now().date()
     birth, expiry = datetime.date(1990, 5, 17), today.replace(year=today.year + 5)
     number = f"AK{n:07d}"
-    case = kyc.case_create(
+    case = kyc_cases.case_create(
         user=person,
         document_type="passport",
         surname="Wanjiku",
@@ -65,7 +66,7 @@ def draft_case(user_factory: Any, n: int) -> tuple[Case, User]:
         mrz=td3_mrz(surname="Wanjiku", given="Amina", number=number, birth=birth, expiry=expiry),
     )
     for kind in ("id_front", "selfie"):
-        kyc.document_upload(case_id=case.pk, user=person, kind=kind, upload=io.BytesIO(photo()))
+        kyc_documents.document_upload(case=case, user=person, kind=kind, upload=io.BytesIO(photo()))
     return case, person
 
 
@@ -105,7 +106,7 @@ def test_checks_held_by_a_killed_worker_finish_once_under_a_new_one(
     broker = redis.Redis.from_url(redis_url)
     drafts = [draft_case(user_factory, n) for n in range(CASES)]
     for case, person in drafts:
-        kyc.case_submit(case_id=case.pk, user=person)
+        kyc_cases.case_submit(case=case, user=person)
     case_ids = [case.pk for case, _ in drafts]
     assert broker.llen(celery_queue) == CASES
     settings = {**SWEEP, "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT)}
@@ -179,11 +180,12 @@ def test_checks_held_by_a_killed_worker_finish_once_under_a_new_one(
 
 SUBMIT_AND_PUBLISH = """
 from accounts.models import User
-from kyc.services import case_submit
+from kyc.models import Case
+from kyc.services.cases import case_submit
 from tasks.models import Project
 from tasks.services import project_transition
 
-case_submit(case_id={case_id}, user=User.objects.get(pk={user_id}))
+case_submit(case=Case.objects.get(pk={case_id}), user=User.objects.get(pk={user_id}))
 project = Project.objects.get(pk={project_id})
 project_transition(project=project, actor=project.owner, action="publish")
 """

@@ -14,7 +14,8 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from kyc.models import Case, CaseEvent, Document, DocumentAccess, State
-from kyc.services import case_claim, case_decide, documents_purge
+from kyc.services.moderation import case_claim, case_decide
+from kyc.services.retention import documents_purge
 from ledger.models import Leaf
 from tests.conftest import pages_client
 from tests.kyc.conftest import case_fields, photo, submitted_case, upload
@@ -430,9 +431,9 @@ def test_two_moderators_deciding_at_once_exactly_one_wins(
         # Each moderator opens the case and decides it at the same moment.
         try:
             barrier.wait()
-            case_claim(case_id=case.pk, moderator=moderator)
+            case_claim(case=case, moderator=moderator)
             case_decide(
-                case_id=case.pk,
+                case=case,
                 moderator=moderator,
                 decision=decision,
                 reason_codes=["documents_ok"],

@@ -109,25 +109,26 @@ def test_nobody_acts_on_their_own_case_by_api(
 
 
 @pytest.mark.parametrize(
-    ("data", "claimed"),
+    ("action", "data", "claimed"),
     [
-        ({"action": "claim"}, False),  # the claim button
+        ("claim", {}, False),  # the claim button
         (
-            {"action": "decide", "decision": "approve", "reason_codes": ["documents_ok"]},
+            "decide",
+            {"decision": "approve", "reason_codes": ["documents_ok"]},
             True,
         ),  # the decision form
-        ({"action": "escalate", "reason": "please look"}, True),  # the escalation form
+        ("escalate", {"reason": "please look"}, True),  # the escalation form
     ],
 )
 def test_nobody_acts_on_their_own_case_by_page(
-    moderator_with_own_case: Any, data: dict[str, Any], claimed: bool
+    moderator_with_own_case: Any, action: str, data: dict[str, Any], claimed: bool
 ) -> None:
     client, moderator, case_id = moderator_with_own_case
     if claimed:
         smuggle_claim(case_id, moderator)
     page = pages_client(client)
     assert page.get(f"/kyc/review/{case_id}/").status_code == 403
-    assert page.post(f"/kyc/review/{case_id}/", data).status_code == 403
+    assert page.post(f"/kyc/review/{case_id}/{action}/", data).status_code == 403
     assert_untouched(case_id, moderator)
 
 
@@ -208,7 +209,7 @@ def test_a_recorded_conflict_keeps_the_moderator_off_the_case(
     assert client.get(f"/api/v1/kyc/cases/{someone_elses_case}/").status_code == 403
     page = pages_client(client)
     assert page.get(f"/kyc/review/{someone_elses_case}/").status_code == 403
-    assert page.post(f"/kyc/review/{someone_elses_case}/", {"action": "claim"}).status_code == 403
+    assert page.post(f"/kyc/review/{someone_elses_case}/claim/").status_code == 403
     assert page.get(f"/kyc/documents/{someone_elses_case}/selfie/").status_code == 404
     assert not DocumentAccess.objects.filter(viewer=moderator).exists()
     assert not Case.objects.get(pk=case.pk).decided_at
@@ -260,10 +261,9 @@ def test_a_declared_conflict_follows_the_person_to_their_next_case(
 def test_the_page_offers_declaring_a_conflict(moderator_api: Any, someone_elses_case: str) -> None:
     client, _moderator = moderator_api()
     page = pages_client(client)
-    assert b'value="declare_conflict"' in page.get(f"/kyc/review/{someone_elses_case}/").content
-    response = page.post(
-        f"/kyc/review/{someone_elses_case}/", {"action": "declare_conflict", "reason": "my aunt"}
-    )
+    declare = f"/kyc/review/{someone_elses_case}/conflict/"
+    assert f'action="{declare}"'.encode() in page.get(f"/kyc/review/{someone_elses_case}/").content
+    response = page.post(declare, {"reason": "my aunt"})
     assert response.status_code == 302
     assert response["Location"] == "/kyc/review/"
     assert page.get(f"/kyc/review/{someone_elses_case}/").status_code == 403

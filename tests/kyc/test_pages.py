@@ -6,10 +6,13 @@ import pytest
 from django.test import Client
 
 from accounts.roles import Role
-from tests.conftest import sign_in_with_totp
+from kyc.models import Case, CaseEvent, State
+from tests.conftest import pages_client, sign_in_with_totp
 from tests.kyc.conftest import case_fields, upload
 
 pytestmark = pytest.mark.django_db
+
+APPROVE = {"decision": "approve", "reason_codes": ["documents_ok"]}
 
 
 def test_wizard_refuses_a_bad_photo_and_keeps_nothing(user_factory: Any) -> None:
@@ -48,3 +51,85 @@ def test_queue_page_queries_do_not_grow(
                 response = moderator.get("/kyc/review/")
             assert response.status_code == 200
             assert response.content.count(b"/kyc/review/") >= n
+
+
+@pytest.fixture
+def reviewing(
+    moderator_api: Any, user_factory: Any, django_capture_on_commit_callbacks: Any
+) -> tuple[Client, str]:
+    """A moderator's page session and a case waiting in their queue."""
+    from rest_framework.test import APIClient
+
+    from tests.kyc.conftest import submitted_case
+
+    pioneer = APIClient()
+    pioneer.force_login(user_factory())
+    case_id = submitted_case(pioneer, django_capture_on_commit_callbacks)
+    client, _ = moderator_api()
+    return pages_client(client), case_id
+
+
+def test_each_review_action_posts_to_its_own_page(reviewing: tuple[Client, str]) -> None:
+    page, case_id = reviewing
+    review = f"/kyc/review/{case_id}/"
+    body = page.get(review).content.decode()
+    assert f'action="{review}claim/"' in body
+    assert f'action="{review}conflict/"' in body
+    claimed = page.post(f"{review}claim/")
+    assert (claimed.status_code, claimed["Location"]) == (302, review)
+    body = page.get(review).content.decode()
+    assert f'action="{review}decide/"' in body
+    assert f'action="{review}escalate/"' in body
+    decided = page.post(
+        f"{review}decide/", {"decision": "approve", "reason_codes": ["documents_ok"]}
+    )
+    assert (decided.status_code, decided["Location"]) == (302, "/kyc/review/")
+    assert Case.objects.get(public_id=case_id).state == State.APPROVED
+    # The case page itself only shows the case.
+    assert page.post(review, {"action": "claim"}).status_code == 405
+
+
+@pytest.mark.parametrize(
+    ("claim_first", "action", "data", "status", "shown"),
+    [
+        (False, "decide", APPROVE, 409, "Claim the case first"),  # deciding without a claim
+        (True, "decide", {"decision": "approve"}, 400, "This field is required"),  # no reason code
+        (
+            True,
+            "decide",
+            {**APPROVE, "decision": "request_resubmission"},
+            400,
+            "Tell the pioneer exactly what to fix",
+        ),  # resubmission without what to fix
+        (True, "escalate", {"reason": " "}, 400, "Say why the case needs escalation"),  # no reason
+        (False, "escalate", {"reason": "look"}, 409, "Claim the case first"),  # not claimed
+        (False, "conflict", {"reason": ""}, 400, "Say what ties you to this person"),  # no reason
+    ],
+)
+def test_a_refused_review_action_answers_its_status_and_says_why(
+    reviewing: tuple[Client, str],
+    claim_first: bool,
+    action: str,
+    data: dict[str, Any],
+    status: int,
+    shown: str,
+) -> None:
+    page, case_id = reviewing
+    if claim_first:
+        assert page.post(f"/kyc/review/{case_id}/claim/").status_code == 302
+    response = page.post(f"/kyc/review/{case_id}/{action}/", data)
+    assert response.status_code == status
+    assert shown in response.content.decode()
+    case = Case.objects.get(public_id=case_id)
+    assert case.state == State.IN_REVIEW
+    assert not CaseEvent.objects.filter(case=case, action__in=["decide", "escalate"]).exists()
+    assert not CaseEvent.objects.filter(case=case, action="declare_conflict").exists()
+
+
+def test_claiming_a_decided_case_is_a_409_page(reviewing: tuple[Client, str]) -> None:
+    page, case_id = reviewing
+    page.post(f"/kyc/review/{case_id}/claim/")
+    page.post(f"/kyc/review/{case_id}/decide/", APPROVE)
+    again = page.post(f"/kyc/review/{case_id}/claim/")
+    assert again.status_code == 409
+    assert "A case in state &#x27;approved&#x27; cannot be claimed." in again.content.decode()

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from kyc import services
 from kyc.models import Case, CaseEvent, CheckResult, State
+from kyc.services import cases
 from tests.kyc.conftest import case_fields, upload
 
 pytestmark = pytest.mark.django_db
@@ -44,14 +44,14 @@ def test_the_sweep_resends_checks_of_a_stranded_case(
 ) -> None:
     case = stranded_case(pioneer_api, django_capture_on_commit_callbacks)
     assert case.state == State.SUBMITTED
-    assert services.cases_requeue_stuck_checks() == 0  # submitted just now: not stuck yet
+    assert cases.cases_requeue_stuck_checks() == 0  # submitted just now: not stuck yet
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.cases_requeue_stuck_checks(older_than=NOW) == 1
+        assert cases.cases_requeue_stuck_checks(older_than=NOW) == 1
     case.refresh_from_db()
     assert case.state == State.IN_REVIEW
     assert actions(case, "requeue_checks") == 1
     assert actions(case, "start_checks") == 1
-    assert services.cases_requeue_stuck_checks(older_than=NOW) == 0  # checked: nothing to do
+    assert cases.cases_requeue_stuck_checks(older_than=NOW) == 0  # checked: nothing to do
 
 
 def test_a_resent_case_waits_a_full_deadline_before_the_next_resend(
@@ -59,10 +59,10 @@ def test_a_resent_case_waits_a_full_deadline_before_the_next_resend(
 ) -> None:
     case = stranded_case(pioneer_api, django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks(execute=False):
-        assert services.cases_requeue_stuck_checks(older_than=NOW) == 1
+        assert cases.cases_requeue_stuck_checks(older_than=NOW) == 1
     # Still queued behind others, say: the deadline counts from the resend.
-    assert services.cases_requeue_stuck_checks(older_than=timedelta(minutes=1)) == 0
-    assert services.cases_requeue_stuck_checks(older_than=NOW) == 1
+    assert cases.cases_requeue_stuck_checks(older_than=timedelta(minutes=1)) == 0
+    assert cases.cases_requeue_stuck_checks(older_than=NOW) == 1
     assert actions(case, "requeue_checks") == 2
 
 
@@ -70,9 +70,9 @@ def test_checks_delivered_twice_run_once(
     pioneer_api: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
     case = stranded_case(pioneer_api, django_capture_on_commit_callbacks)
-    services.case_run_checks(case_id=case.pk)
+    cases.case_run_checks(case=case)
     results = list(CheckResult.objects.filter(case=case).values_list("name", "passed"))
-    services.case_run_checks(case_id=case.pk)  # the broker's copy after the sweep's
+    cases.case_run_checks(case=case)  # the broker's copy after the sweep's
     assert actions(case, "start_checks") == 1
     assert actions(case, "finish_checks") == 1
     assert list(CheckResult.objects.filter(case=case).values_list("name", "passed")) == results

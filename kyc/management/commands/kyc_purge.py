@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from kyc.services import documents_purge
+from kyc.services.retention import documents_purge
 
 
 class Command(BaseCommand):

@@ -22,9 +22,9 @@ from accounts.management.commands.seed_demo import DEMO_PASSWORD
 from accounts.models import User
 from accounts.roles import Role
 from accounts.services import profile_update, user_grant_role
-from kyc import services
 from kyc.models import Case
 from kyc.mrz import check_digit
+from kyc.services import cases, documents, moderation
 
 APPLICANT = "applicant@example.com"
 
@@ -118,7 +118,7 @@ def _submitted_case(user: User, surname: str, given: str, number: str) -> Case:
     today = timezone.now().date()
     birth, expiry = datetime.date(1994, 3, 9), today.replace(year=today.year + 6)
     mrz = _mrz(surname, given, number, birth, expiry)
-    case = services.case_create(
+    case = cases.case_create(
         user=user,
         document_type="passport",
         surname=surname,
@@ -130,11 +130,11 @@ def _submitted_case(user: User, surname: str, given: str, number: str) -> Case:
         expiry_date=expiry,
         mrz=mrz,
     )
-    services.document_upload(
-        case_id=case.pk, user=user, kind="id_front", upload=_document(surname, given, number, mrz)
+    documents.document_upload(
+        case=case, user=user, kind="id_front", upload=_document(surname, given, number, mrz)
     )
-    services.document_upload(case_id=case.pk, user=user, kind="selfie", upload=_selfie())
-    return services.case_submit(case_id=case.pk, user=user)
+    documents.document_upload(case=case, user=user, kind="selfie", upload=_selfie())
+    return cases.case_submit(case=case, user=user)
 
 
 class Command(BaseCommand):
@@ -150,10 +150,10 @@ class Command(BaseCommand):
                 continue
             case = _submitted_case(person, surname, given, f"DEMOV{number:04d}")
             # The checks run here, not on a worker, so the case is reviewable at once.
-            services.case_run_checks(case_id=case.pk)
-            services.case_claim(case_id=case.pk, moderator=moderator)
-            services.case_decide(
-                case_id=case.pk,
+            cases.case_run_checks(case=case)
+            moderation.case_claim(case=case, moderator=moderator)
+            moderation.case_decide(
+                case=case,
                 moderator=moderator,
                 decision="approve",
                 reason_codes=["documents_ok"],

@@ -1,6 +1,6 @@
 """Community validators: redacted yes/no questions about a case, one at a time.
 
-A validator is handed one question about one case at a time (`next_check` creates a
+A validator is handed one question about one case at a time (`check_next` creates a
 `CheckAssignment` that expires) and reaches that case's images and vote only through it.
 They see a crop of each image the question needs (`kyc.redaction`), watermarked with their
 pseudonym, and never the typed fields (no document number, no birth date). Cases with risk
@@ -31,14 +31,9 @@ from kyc.models import (
     ValidatorVote,
 )
 from kyc.selectors import conflicts_of
-from kyc.services import (
-    _guard_reviewer,
-    _locked,
-    _move,
-    _record_outcome,
-    conflict_declare,
-    document_read,
-)
+from kyc.services.documents import document_read
+from kyc.services.moderation import case_record_outcome, conflict_declare
+from kyc.services.transitions import case_guard_reviewer, case_lock, case_move
 from ledger.pseudonyms import pseudonym
 
 
@@ -85,12 +80,12 @@ def _closed_because(assignment: CheckAssignment) -> str | None:
     return None
 
 
-def next_check(*, validator: User) -> Check | None:
+def check_next(*, validator: User) -> Check | None:
     """The validator's open check, or a new one handed to them until it expires."""
     _require_validator(validator)
     now = timezone.now()
     needed = conf.validator_votes()
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         for held in CheckAssignment.objects.select_related("case").filter(
             validator=validator, closed_at__isnull=True
         ):
@@ -137,7 +132,7 @@ def next_check(*, validator: User) -> Check | None:
     return None
 
 
-def check_for(*, validator: User, check_id: str) -> Check:
+def check_for_validator(*, validator: User, check_id: str) -> Check:
     """A check handed to this validator and still open: 404 for anyone else's or an id
     never handed out, 409 once answered, given back, expired or closed."""
     _require_validator(validator)
@@ -155,11 +150,12 @@ def check_for(*, validator: User, check_id: str) -> Check:
     reason = _closed_because(assignment)
     if reason:
         raise Conflict(reason)
-    _guard_reviewer(assignment.case, validator)
+    case_guard_reviewer(case=assignment.case, reviewer=validator)
     return Check(assignment)
 
 
-def check_images(check: Check) -> list[str]:
+def check_image_kinds(*, check: Check) -> list[str]:
+    """The document images the check's question needs and the case still has."""
     kinds = list(redaction.CROPS[check.question])
     present = set(
         Document.objects.filter(
@@ -169,10 +165,14 @@ def check_images(check: Check) -> list[str]:
     return [kind for kind in kinds if kind in present]
 
 
-def check_image(*, validator: User, check_id: str, kind: str) -> bytes:
+def check_image_read(*, validator: User, check_id: str, kind: str) -> bytes:
     """The crop of one image a check needs, watermarked with the validator's pseudonym; the
-    access is logged like any view of a document."""
-    check = check_for(validator=validator, check_id=check_id)
+    access is logged like any view of a document. A check that is closed, or whose case the
+    validator may no longer see, shows no image: 404, as for an id never handed out."""
+    try:
+        check = check_for_validator(validator=validator, check_id=check_id)
+    except (Conflict, Forbidden):
+        raise NotFound("No such image.") from None
     crop = redaction.CROPS[check.question].get(kind)
     document = (
         Document.objects.select_related("case")
@@ -187,25 +187,31 @@ def check_image(*, validator: User, check_id: str, kind: str) -> bytes:
     return redaction.redact(document_read(document=document, viewer=validator), crop, mark=mark)
 
 
-def check_give_back(*, validator: User, check_id: str, reason: str) -> None:
+def _require_holder(check: Check, validator: User) -> None:
+    _require_validator(validator)
+    if check.assignment.validator_id != validator.pk:
+        raise NotFound("No such check.")
+
+
+def check_give_back(*, check: Check, validator: User, reason: str) -> None:
     """The validator knows the person: a conflict is recorded and the check given back."""
-    check = check_for(validator=validator, check_id=check_id)
-    conflict_declare(case_id=check.case.pk, reviewer=validator, reason=reason)
+    _require_holder(check, validator)
+    conflict_declare(case=check.case, reviewer=validator, reason=reason)
 
 
-def check_vote(*, validator: User, check_id: str, answer: bool) -> ValidatorVote:
-    check = check_for(validator=validator, check_id=check_id)
+def check_vote(*, check: Check, validator: User, answer: bool) -> ValidatorVote:
+    _require_holder(check, validator)
     if not isinstance(answer, bool):
         raise InvalidInput("Answer true or false.", field="answer")
     needed = conf.validator_votes()
-    with transaction.atomic():
-        case = _locked(check.case.pk)
+    with transaction.atomic(durable=True):
+        case = case_lock(case=check.case)
         assignment = CheckAssignment.objects.select_for_update().get(pk=check.assignment.pk)
         assignment.case = case
         reason = _closed_because(assignment)
         if reason:
             raise Conflict(reason)
-        _guard_reviewer(case, validator)
+        case_guard_reviewer(case=case, reviewer=validator)
         try:
             with transaction.atomic():
                 vote = ValidatorVote.objects.create(
@@ -217,10 +223,10 @@ def check_vote(*, validator: User, check_id: str, answer: bool) -> ValidatorVote
         assignment.save(update_fields=["closed_at"])
         votes = list(ValidatorVote.objects.filter(case=case))
         if not answer:
-            _move(
-                case,
-                to=State.ESCALATED,
+            case_move(
+                case=case,
                 action="escalate",
+                to=State.ESCALATED,
                 actor=None,
                 reason=f"a validator answered no: {check.question}",
             )
@@ -232,8 +238,8 @@ def check_vote(*, validator: User, check_id: str, answer: bool) -> ValidatorVote
             )
             and all(v.answer for v in votes)
         ):
-            _record_outcome(
-                case,
+            case_record_outcome(
+                case=case,
                 target=State.APPROVED,
                 decided_by=None,
                 reason_codes=["documents_ok"],
