@@ -23,7 +23,7 @@ def _next_steps(
     return [
         {"title": "Verify your e-mail address", "done": email_verified, "url": "account_email"},
         {"title": "Turn on two-factor authentication", "done": mfa_enabled, "url": "mfa_index"},
-        {"title": "Complete your profile", "done": None, "url": "profile"},
+        {"title": "Complete your profile", "done": None, "url": "accounts:profile"},
         {"title": "Verify your identity", "done": is_verified, "url": "kyc-status"},
     ]
 
@@ -74,7 +74,7 @@ def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
                     return response
             else:
                 messages.success(request, "Profile saved.")
-                return redirect("profile")
+                return redirect("accounts:profile")
         status = 400
     else:
         form = ProfileForm(

@@ -48,7 +48,7 @@ from kyc.models import (
 )
 from ledger.pseudonyms import pseudonym
 from ledger.schemas import utc_timestamp
-from ledger.services import record
+from ledger.services import entry_record
 
 logger = logging.getLogger(__name__)
 
@@ -597,9 +597,9 @@ def _record_outcome(
         ValidatorVote.objects.filter(case=case, answer=(target != State.APPROVED)).update(
             agreed_with_decision=False
         )
-    record(
-        "kyc.decision",
-        {
+    entry_record(
+        kind="kyc.decision",
+        payload={
             "case": pseudonym("kyc.case", case.public_id),
             "outcome": str(target),
             "reason_codes": case.reason_codes,

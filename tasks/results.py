@@ -19,7 +19,10 @@ from typing import Any, TypeVar, cast
 from django.core.cache import cache
 from django.db.models import Count, Max
 
-from tasks.models import Answer, GoldScore, Item, Kind, Project
+from ledger.pseudonyms import pseudonym
+from tasks import aggregation
+from tasks.agreement import krippendorff_alpha
+from tasks.models import Answer, DatasetExport, GoldScore, Item, Kind, Project
 
 METHODS = ("majority", "weighted", "dawid_skene")
 # Agreement is computed over at most this many (pioneer x item) cells; beyond it, over the
@@ -107,8 +110,6 @@ def _aggregate(project: Project, method: str | None) -> ProjectResults:
     results = ProjectResults(method=method, answer_counts=counts)
     if method is None or not triples:
         return results
-    from tasks import aggregation
-
     if method == "majority":
         labels = aggregation.majority_vote(triples)
     elif method == "weighted":
@@ -172,8 +173,6 @@ def _agreement(project: Project) -> Agreement:
         for pioneer, value in by_item[item]:
             cell = value if level == "ordinal" else codes.setdefault(value, len(codes))
             data[row_of[pioneer]][column[item]] = cell
-    from tasks.agreement import krippendorff_alpha
-
     try:
         alpha = float(krippendorff_alpha(data, level=level))  # type: ignore[arg-type]
     except (ValueError, ZeroDivisionError):
@@ -189,8 +188,6 @@ def pioneer_pseudonym(project: Project, pioneer_public_id: Any) -> str:
     within the project, so answers can be grouped by person, but different in every other
     project and from the public log's `pseudonym("pioneer", ...)`, so requesters cannot
     link one person's work across projects or to their public reputation changes."""
-    from ledger.pseudonyms import pseudonym
-
     return pseudonym("project.pioneer", f"{project.public_id}:{pioneer_public_id}")
 
 
@@ -390,8 +387,6 @@ def report(
 
     Unfiltered, the page comes from the database in item order. A filter needs a label,
     so it runs over the (cached) aggregate alone, and only the page's items are read."""
-    from tasks.models import DatasetExport
-
     stamp = answers_stamp(project=project)
     aggregated = aggregate(project=project, method=method, stamp=stamp)
     items = Item.objects.filter(project=project, is_gold=False).order_by("pk")
