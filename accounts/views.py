@@ -10,6 +10,7 @@ from accounts import selectors, services
 from accounts.forms import ProfileForm
 from accounts.hooks import reputation_level
 from core.errors import DomainError, RetryLater
+from core.middleware import form_error
 from core.types import AuthenticatedHttpRequest
 
 
@@ -62,7 +63,7 @@ def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
                     avatar=form.cleaned_data["avatar"],
                 )
             except DomainError as error:
-                form.add_error(error.field, error.message)
+                form_error(form, error)
                 if isinstance(error, RetryLater):
                     response = render(
                         request,
