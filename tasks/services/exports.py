@@ -13,7 +13,7 @@ from django.utils import timezone
 from core.errors import Forbidden, InvalidInput
 from ledger.schemas import utc_timestamp
 from ledger.services import entry_record
-from tasks import results
+from tasks import export_format
 from tasks.models import DatasetExport, Project
 from tasks.services.projects import audit
 
@@ -48,7 +48,9 @@ def export_create(
         digest = hashlib.sha256()
         size = 0
         stats = {"items": 0, "answers": 0}
-        for chunk in results.export_chunks(project=project, fmt=fmt, stats=stats, method=method):
+        for chunk in export_format.export_chunks(
+            project=project, fmt=fmt, stats=stats, method=method
+        ):
             digest.update(chunk)
             out.write(chunk)
             size += len(chunk)
