@@ -47,25 +47,6 @@ def audit(project: Project, actor: User | None, action: str, **detail: Any) -> N
     AuditEvent.objects.create(project=project, actor=actor, action=action, detail=detail)
 
 
-# Fields a requester may set, with their checks. Fields marked "frozen" change the meaning
-# of answers already given, so they are fixed once the project was published.
-EDITABLE = (
-    "title",
-    "instructions",
-    "labels",
-    "scale_min",
-    "scale_max",
-    "text_max_length",
-    "overlap",
-    "reward",
-    "reservation_timeout",
-    "min_level",
-    "gold_rate",
-    "gold_min_accuracy",
-    "gold_min_answers",
-)
-
-
 def _int(value: Any, field: str, low: int, high: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidInput("Give a whole number.", field=field)
