@@ -108,7 +108,8 @@ def user_revoke_role(*, user: User, role: Role) -> None:
 
 @transaction.atomic
 def user_set_verified(*, user: User) -> User:
-    """Mark a person identity-verified. Only the KYC decision service calls this."""
+    """Mark a person identity-verified. Only the KYC decision calls this, inside its own
+    transaction (so this one is not durable)."""
     locked = User.objects.select_for_update().get(pk=user.pk)
     if locked.verified_at is not None:
         raise Conflict("This person is already verified.")
@@ -120,7 +121,8 @@ def user_set_verified(*, user: User) -> User:
 
 @transaction.atomic
 def user_clear_verified(*, user: User) -> User:
-    """Withdraw verification (a successful appeal against approval, a fraud finding)."""
+    """Withdraw verification (a successful appeal against approval, a fraud finding), inside
+    the deciding service's transaction."""
     locked = User.objects.select_for_update().get(pk=user.pk)
     locked.verified_at = None
     locked.save(update_fields=["verified_at"])
@@ -185,7 +187,7 @@ def profile_update(
         else None
     )
     try:
-        with transaction.atomic():
+        with transaction.atomic(durable=True):
             profile = Profile.objects.select_for_update().get(user=user)
             old_avatar = profile.avatar.name or None
             for name, value in updates.items():

@@ -2,6 +2,8 @@ from django.urls import path
 
 from accounts import views
 
+app_name = "accounts"
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("dashboard/", views.dashboard, name="dashboard"),

@@ -10,6 +10,7 @@ from accounts import selectors, services
 from accounts.forms import ProfileForm
 from accounts.hooks import reputation_level
 from core.errors import DomainError, RetryLater
+from core.middleware import form_error
 from core.types import AuthenticatedHttpRequest
 
 
@@ -23,7 +24,7 @@ def _next_steps(
     return [
         {"title": "Verify your e-mail address", "done": email_verified, "url": "account_email"},
         {"title": "Turn on two-factor authentication", "done": mfa_enabled, "url": "mfa_index"},
-        {"title": "Complete your profile", "done": None, "url": "profile"},
+        {"title": "Complete your profile", "done": None, "url": "accounts:profile"},
         {"title": "Verify your identity", "done": is_verified, "url": "kyc:status"},
     ]
 
@@ -62,7 +63,7 @@ def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
                     avatar=form.cleaned_data["avatar"],
                 )
             except DomainError as error:
-                form.add_error(error.field, error.message)
+                form_error(form, error)
                 if isinstance(error, RetryLater):
                     response = render(
                         request,
@@ -74,7 +75,7 @@ def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
                     return response
             else:
                 messages.success(request, "Profile saved.")
-                return redirect("profile")
+                return redirect("accounts:profile")
         status = 400
     else:
         form = ProfileForm(

@@ -57,14 +57,14 @@ def build(clients: int, items: int) -> tuple[dict[str, str], list[str]]:
     from accounts.models import User
     from accounts.roles import Role
     from accounts.services import user_grant_role, user_set_verified
-    from tasks import services
     from tasks.models import Item, Project, State
+    from tasks.services.projects import project_create
 
     requester = User.objects.create_user("requester@bench.example", "x")
     user_grant_role(user=requester, role=Role.REQUESTER)
     projects = {}
     for mode in PREFIX:
-        project = services.project_create(
+        project = project_create(
             owner=requester,
             title=f"Animals ({mode})",
             kind="single_label",

@@ -81,7 +81,7 @@ def main() -> None:
         # One transaction per append, as a decision records its entry.
         start = time.perf_counter()
         for n in range(args.single):
-            services.record("dataset.export", payload(n))
+            services.entry_record(kind="dataset.export", payload=payload(n))
         single_seconds = time.perf_counter() - start
         single_rate = args.single / single_seconds
         single_floor = hash_floor(args.single, args.single)  # about one node hash per append
@@ -91,8 +91,8 @@ def main() -> None:
         done = args.single
         while done < args.leaves:
             count = min(args.batch, args.leaves - done)
-            services.record_many(
-                [("dataset.export", payload(n)) for n in range(done, done + count)]
+            services.entries_record(
+                entries=[("dataset.export", payload(n)) for n in range(done, done + count)]
             )
             done += count
         bulk_seconds = time.perf_counter() - start
@@ -137,7 +137,7 @@ def main() -> None:
         f"  baselines: sha-256 floor {args.single / single_floor:,.0f}/s; bare INSERT+COMMIT "
         f"floor {args.single / durable_floor:,.0f}/s (ours = {durable_floor / single_seconds:.2f}x of it)"
     )
-    print(f"batched appends: {bulk_rate:,.0f}/s  (record_many, {args.batch:,} per transaction)")
+    print(f"batched appends: {bulk_rate:,.0f}/s  (entries_record, {args.batch:,} per transaction)")
     print(
         f"inclusion proofs: median {inclusion_median * 1000:.2f} ms, p95 {percentile(inclusion_times, 0.95) * 1000:.2f} ms, "
         f"{1 / inclusion_median:,.0f}/s"

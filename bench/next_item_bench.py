@@ -4,7 +4,7 @@ Each worker is its own process with its own PostgreSQL connection, and loops "cl
 next item, answer it" until the project has nothing left for it. Three claimers run on the
 same data shape in the same run, each on a fresh project:
 
-- service: `tasks.services.item_claim_next` + `assignment_answer` (the project's code:
+- service: `tasks.services.feed.item_claim_next` + `assignment_answer` (the project's code:
   permission and level checks, lazy reclaim, SKIP LOCKED claim, gold scoring, credits);
 - raw: the floor, a bare psycopg loop `UPDATE ... WHERE id = (SELECT ... FOR UPDATE SKIP
   LOCKED LIMIT 1) RETURNING` plus the assignment insert, answered with plain SQL too;
@@ -83,12 +83,12 @@ def build(items: int, label: str) -> tuple[int, list[int]]:
     from accounts.models import User
     from accounts.roles import Role
     from accounts.services import user_grant_role, user_set_verified
-    from tasks import services
     from tasks.models import Item, Project, State
+    from tasks.services.projects import project_create
 
     requester = User.objects.create_user(f"requester-{label}@bench.example", "x")
     user_grant_role(user=requester, role=Role.REQUESTER)
-    project = services.project_create(
+    project = project_create(
         owner=requester,
         title=f"bench {label}",
         kind="single_label",
@@ -117,19 +117,19 @@ Step = Callable[[], "float | None"]
 
 def _service_step(project_id: int, pioneer_id: int) -> Step:
     from accounts.models import User
-    from tasks import services
     from tasks.models import Project
+    from tasks.services import feed
 
     project = Project.objects.get(pk=project_id)
     pioneer = User.objects.get(pk=pioneer_id)
 
     def step() -> float | None:
         start = time.perf_counter()
-        claim = services.item_claim_next(project=project, pioneer=pioneer)
+        claim = feed.item_claim_next(project=project, pioneer=pioneer)
         took = time.perf_counter() - start
         if claim is None:
             return None
-        services.assignment_answer(assignment=claim.assignment, pioneer=pioneer, value="cat")
+        feed.assignment_answer(assignment=claim.assignment, pioneer=pioneer, value="cat")
         return took
 
     return step
@@ -146,8 +146,9 @@ def _naive_step(project_id: int, pioneer_id: int) -> Step:
     from django.db import transaction
 
     from accounts.models import User
-    from tasks import selectors, services
+    from tasks import selectors
     from tasks.models import Assignment, Project
+    from tasks.services import feed
 
     project = Project.objects.get(pk=project_id)
     pioneer = User.objects.get(pk=pioneer_id)
@@ -157,7 +158,7 @@ def _naive_step(project_id: int, pioneer_id: int) -> Step:
         selectors.check_may_work(user=pioneer, project=project)
         now = timezone.now()
         with transaction.atomic():
-            item = services._take_open_item(project, pioneer, wait=True)
+            item = feed._take_open_item(project, pioneer, wait=True)
             if item is None:
                 return None
             assignment = Assignment.objects.create(
@@ -168,7 +169,7 @@ def _naive_step(project_id: int, pioneer_id: int) -> Step:
                 expires_at=now + timedelta(seconds=project.reservation_timeout),
             )
         took = time.perf_counter() - start
-        services.assignment_answer(assignment=assignment, pioneer=pioneer, value="cat")
+        feed.assignment_answer(assignment=assignment, pioneer=pioneer, value="cat")
         return took
 
     return step

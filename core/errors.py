@@ -1,6 +1,6 @@
 """Domain errors that services raise and the API maps to HTTP statuses in one place.
 
-Services stay free of HTTP; `core.api.exception_handler` turns these into the
+Services stay free of HTTP; `core.handlers.exception_handler` turns these into the
 error shape of the API contract, and page views show `message` to the person.
 """
 

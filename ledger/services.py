@@ -1,6 +1,6 @@
 """Writes to the transparency log: append leaves, publish signed tree heads.
 
-`record` is the one way other apps add an entry. It runs inside the caller's transaction
+`entry_record` is the one way other apps add an entry. It runs inside the caller's transaction
 (a savepoint when nested), so a decision and its leaf commit or roll back together; the
 LogState row lock it takes serializes appends until that transaction ends.
 """
@@ -66,7 +66,7 @@ def _append(state: LogState, entries: Iterable[tuple[str, dict[str, Any]]]) -> l
     return leaves
 
 
-def record(kind: str, payload: dict[str, Any]) -> Leaf:
+def entry_record(*, kind: str, payload: dict[str, Any]) -> Leaf:
     """Append one public fact; see `ledger.schemas` for the kinds and their fields.
 
     Raises ValueError naming the field when the payload is off its schema; nothing is
@@ -79,7 +79,7 @@ def record(kind: str, payload: dict[str, Any]) -> Leaf:
     return leaf
 
 
-def record_many(entries: list[tuple[str, dict[str, Any]]]) -> list[Leaf]:
+def entries_record(*, entries: list[tuple[str, dict[str, Any]]]) -> list[Leaf]:
     """Append several facts in one transaction (imports, benchmarks); all or nothing."""
     for kind, payload in entries:
         validate(kind, payload)

@@ -13,7 +13,7 @@ from django.utils import timezone
 from accounts.models import User
 from ledger.pseudonyms import pseudonym
 from ledger.schemas import utc_timestamp
-from ledger.services import record
+from ledger.services import entry_record
 from reputation.models import ReputationEvent, ReputationScore
 from reputation.scoring import level_for, wilson_lower_bound
 
@@ -21,6 +21,8 @@ from reputation.scoring import level_for, wilson_lower_bound
 def event_record(
     *, user: User, source: str, positive: bool, subject: str, weight: float = 1.0
 ) -> ReputationScore:
+    """Record one piece of evidence and update the score. Runs inside the caller's
+    transaction when there is one (the decision the evidence comes from), so not durable."""
     if source not in ReputationEvent.Source.values:
         raise ValueError(f"source: unknown reputation source {source!r}")
     if not 0 < weight <= 10:
@@ -37,9 +39,9 @@ def event_record(
         score.level = level_for(score=score.score, evidence=score.total)
         score.save(update_fields=["total", "positive", "score", "level", "updated_at"])
         if score.level != previous_level:
-            record(
-                "reputation.change",
-                {
+            entry_record(
+                kind="reputation.change",
+                payload={
                     "subject": pseudonym("pioneer", user.public_id),
                     "source": source,
                     "delta": score.level - previous_level,

@@ -1,7 +1,8 @@
-"""The task API: thin views over tasks.selectors and tasks.services."""
+"""The task API: thin views over tasks.selectors and the tasks.services modules."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import IO, Any, cast
 
 from django.http import FileResponse
@@ -16,8 +17,8 @@ from accounts.models import User
 from core.api import CursorPagination, FiniteFloatField, LimitedJSONParser, PayloadTooLarge
 from core.errors import InvalidInput, NotFound
 from core.schema import CONFLICT, Link, response_links
-from tasks import conf, results, selectors, services
-from tasks.models import Credit
+from tasks import conf, results, selectors
+from tasks.models import Credit, Project
 from tasks.serializers import (
     AnswerInputSerializer,
     AnswerOutputSerializer,
@@ -32,6 +33,7 @@ from tasks.serializers import (
     ResultsOutputSerializer,
     UploadOutputSerializer,
 )
+from tasks.services import exports, feed, items, projects
 
 JSONL_TYPES = {"application/x-ndjson", "application/jsonl", "application/jsonlines", "text/jsonl"}
 
@@ -103,7 +105,7 @@ class ProjectListView(APIView):
     def post(self, request: Request) -> Response:
         data = ProjectInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        project = services.project_create(owner=_user(request), **data.validated_data)
+        project = projects.project_create(owner=_user(request), **data.validated_data)
         project = selectors.project_for_owner(user=_user(request), public_id=project.public_id)
         return Response(OwnerProjectSerializer(project).data, status=status.HTTP_201_CREATED)
 
@@ -132,20 +134,22 @@ class ProjectDetailView(APIView):
         data.is_valid(raise_exception=True)
         user = _user(request)
         project = selectors.project_for_owner(user=user, public_id=public_id)
-        services.project_update(project=project, actor=user, **data.validated_data)
+        projects.project_update(project=project, actor=user, **data.validated_data)
         project = selectors.project_for_owner(user=user, public_id=public_id)
         return Response(OwnerProjectSerializer(project).data)
 
 
 class ProjectTransitionView(APIView):
-    action_name = ""
+    # One URL per move (publish, pause, close), each given its service in `api_urls`.
+    move: Callable[..., Project] | None = None
 
     @extend_schema(request=None, responses={200: OwnerProjectSerializer, 409: CONFLICT})
     @response_links(200, **_project_links(PROJECT, "next", "results"))
     def post(self, request: Request, public_id: str) -> Response:
         user = _user(request)
         project = selectors.project_for_owner(user=user, public_id=public_id)
-        services.project_transition(project=project, actor=user, action=self.action_name)
+        assert self.move is not None
+        self.move(project=project, actor=user)
         project = selectors.project_for_owner(user=user, public_id=public_id)
         return Response(OwnerProjectSerializer(project).data)
 
@@ -197,10 +201,10 @@ class ItemUploadView(APIView):
         if length and length.isdigit() and int(length) > conf.upload_max_bytes():
             raise PayloadTooLarge(f"The upload is larger than {conf.upload_max_bytes()} bytes.")
         try:
-            counts = services.items_upload(
+            counts = items.items_upload(
                 project=project, actor=user, stream=cast(IO[bytes], request._request), fmt=fmt
             )
-        except services.UploadRejected as rejected:
+        except items.UploadRejected as rejected:
             raise serializers.ValidationError({"items": rejected.errors}) from rejected
         return Response(UploadOutputSerializer(counts).data, status=status.HTTP_201_CREATED)
 
@@ -222,7 +226,7 @@ class NextItemView(APIView):
     def post(self, request: Request, public_id: str) -> Response:
         user = _user(request)
         project = selectors.project_for_pioneer(user=user, public_id=public_id)
-        claim = services.item_claim_next(project=project, pioneer=user)
+        claim = feed.item_claim_next(project=project, pioneer=user)
         if claim is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
         return Response(
@@ -240,7 +244,7 @@ class AnswerView(APIView):
         data.is_valid(raise_exception=True)
         user = _user(request)
         assignment = selectors.assignment_for_pioneer(user=user, public_id=public_id)
-        answer = services.assignment_answer(
+        answer = feed.assignment_answer(
             assignment=assignment, pioneer=user, value=data.validated_data["value"]
         )
         return Response(AnswerOutputSerializer(answer).data, status=status.HTTP_201_CREATED)
@@ -251,7 +255,7 @@ class SkipView(APIView):
     def post(self, request: Request, public_id: str) -> Response:
         user = _user(request)
         assignment = selectors.assignment_for_pioneer(user=user, public_id=public_id)
-        skipped = services.assignment_skip(assignment=assignment, pioneer=user)
+        skipped = feed.assignment_skip(assignment=assignment, pioneer=user)
         return Response(AssignmentSerializer(skipped).data)
 
 
@@ -338,7 +342,7 @@ class ExportView(APIView):
         method = request.query_params.get("method") or None
         if method is not None and method not in results.METHODS:
             raise InvalidInput(f"Choose one of: {', '.join(results.METHODS)}.", field="method")
-        export = services.export_create(project=project, actor=user, fmt=fmt, method=method)
+        export = exports.export_create(project=project, actor=user, fmt=fmt, method=method)
         record = export.record
         response = FileResponse(
             export.file,

@@ -1,4 +1,5 @@
-"""Results for a requester: aggregated labels, agreement, gold accuracy, and the export.
+"""Results for a requester: aggregated labels, agreement, gold accuracy (the export's
+bytes are `tasks.export_format`'s, from the same cached aggregate).
 
 Reads only, plus a cache of its own results per state of the answers. Aggregation and
 agreement themselves are the pure modules `tasks.aggregation` and `tasks.agreement`; this
@@ -8,18 +9,18 @@ keyed pseudonyms per project (`pioneer_pseudonym`), never by id or e-mail.
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 
 from django.core.cache import cache
 from django.db.models import Count, Max
 
-from tasks.models import Answer, GoldScore, Item, Kind, Project
+from ledger.pseudonyms import pseudonym
+from tasks import aggregation
+from tasks.agreement import krippendorff_alpha
+from tasks.models import Answer, DatasetExport, GoldScore, Item, Kind, Project
 
 METHODS = ("majority", "weighted", "dawid_skene")
 # Agreement is computed over at most this many (pioneer x item) cells; beyond it, over the
@@ -107,8 +108,6 @@ def _aggregate(project: Project, method: str | None) -> ProjectResults:
     results = ProjectResults(method=method, answer_counts=counts)
     if method is None or not triples:
         return results
-    from tasks import aggregation
-
     if method == "majority":
         labels = aggregation.majority_vote(triples)
     elif method == "weighted":
@@ -172,8 +171,6 @@ def _agreement(project: Project) -> Agreement:
         for pioneer, value in by_item[item]:
             cell = value if level == "ordinal" else codes.setdefault(value, len(codes))
             data[row_of[pioneer]][column[item]] = cell
-    from tasks.agreement import krippendorff_alpha
-
     try:
         alpha = float(krippendorff_alpha(data, level=level))  # type: ignore[arg-type]
     except (ValueError, ZeroDivisionError):
@@ -189,8 +186,6 @@ def pioneer_pseudonym(project: Project, pioneer_public_id: Any) -> str:
     within the project, so answers can be grouped by person, but different in every other
     project and from the public log's `pseudonym("pioneer", ...)`, so requesters cannot
     link one person's work across projects or to their public reputation changes."""
-    from ledger.pseudonyms import pseudonym
-
     return pseudonym("project.pioneer", f"{project.public_id}:{pioneer_public_id}")
 
 
@@ -218,124 +213,6 @@ def confidence_histogram(results: ProjectResults, bins: int = 10) -> list[int]:
     for _, confidence in results.labels.values():
         counts[min(bins - 1, max(0, int(confidence * bins)))] += 1
     return counts
-
-
-# --- Export ------------------------------------------------------------------------------
-
-
-def _answers_by_item(project: Project) -> Iterator[tuple[int, list[dict[str, Any]]]]:
-    """Answers grouped by item, in item order, streamed from one ordered query."""
-    names: dict[Any, str] = {}
-    current: int | None = None
-    group: list[dict[str, Any]] = []
-    for item_id, public_id, value, created_at, accuracy in (
-        Answer.objects.filter(project=project, is_gold=False)
-        .order_by("item_id", "pk")
-        .values_list("item_id", "pioneer__public_id", "value", "created_at", "gold_accuracy")
-        .iterator(chunk_size=EXPORT_BATCH)
-    ):
-        if item_id != current:
-            if current is not None:
-                yield current, group
-            current, group = item_id, []
-        if public_id not in names:
-            names[public_id] = pioneer_pseudonym(project, public_id)
-        group.append(
-            {
-                "pioneer": names[public_id],
-                "value": value,
-                "answered_at": created_at.isoformat().replace("+00:00", "Z"),
-                "gold_accuracy_at_time": accuracy,
-            }
-        )
-    if current is not None:
-        yield current, group
-
-
-def _items_with_answers(project: Project) -> Iterator[tuple[Item, list[dict[str, Any]]]]:
-    answers = _answers_by_item(project)
-    pending = next(answers, None)
-    for item in (
-        Item.objects.filter(project=project, is_gold=False)
-        .order_by("pk")
-        .only("pk", "public_id", "ref", "payload")
-        .iterator(chunk_size=EXPORT_BATCH)
-    ):
-        group: list[dict[str, Any]] = []
-        if pending is not None and pending[0] == item.pk:
-            group = pending[1]
-            pending = next(answers, None)
-        yield item, group
-
-
-def export_chunks(
-    *, project: Project, fmt: str, stats: dict[str, int], method: str | None = None
-) -> Iterator[bytes]:
-    """The export's bytes, in chunks; counts items and answers into `stats` as it goes."""
-    results = aggregate(project=project, method=method)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n") if fmt == "csv" else None
-    if writer is not None:
-        writer.writerow(
-            [
-                "item_id",
-                "ref",
-                "payload",
-                "label",
-                "confidence",
-                "method",
-                "pioneer",
-                "answer",
-                "answered_at",
-                "gold_accuracy_at_time",
-            ]
-        )
-    for number, (item, answers) in enumerate(_items_with_answers(project), start=1):
-        label, confidence = results.labels.get(item.pk, (None, None))
-        stats["items"] += 1
-        stats["answers"] += len(answers)
-        if writer is None:
-            line = {
-                "item_id": str(item.public_id),
-                "ref": item.ref,
-                "payload": item.payload,
-                "label": label,
-                "confidence": confidence,
-                "method": results.method if label is not None else None,
-                "answers": answers,
-            }
-            buffer.write(json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n")
-        else:
-            head = [
-                str(item.public_id),
-                item.ref,
-                json.dumps(item.payload, ensure_ascii=False, separators=(",", ":")),
-                "" if label is None else json.dumps(label, ensure_ascii=False),
-                "" if confidence is None else f"{confidence:.6f}",
-                results.method if label is not None else "",
-            ]
-            pending: list[dict[str, Any] | None] = list(answers) or [None]
-            for answer in pending:
-                if answer is None:
-                    writer.writerow([*head, "", "", "", ""])
-                    continue
-                accuracy = answer["gold_accuracy_at_time"]
-                writer.writerow(
-                    [
-                        *head,
-                        answer["pioneer"],
-                        json.dumps(answer["value"], ensure_ascii=False),
-                        answer["answered_at"],
-                        "" if accuracy is None else f"{accuracy:.6f}",
-                    ]
-                )
-        if number % 500 == 0:
-            yield buffer.getvalue().encode()
-            buffer.seek(0)
-            buffer.truncate()
-    tail = buffer.getvalue()
-    if tail:
-        yield tail.encode()
 
 
 # --- The requester's report --------------------------------------------------------------
@@ -390,8 +267,6 @@ def report(
 
     Unfiltered, the page comes from the database in item order. A filter needs a label,
     so it runs over the (cached) aggregate alone, and only the page's items are read."""
-    from tasks.models import DatasetExport
-
     stamp = answers_stamp(project=project)
     aggregated = aggregate(project=project, method=method, stamp=stamp)
     items = Item.objects.filter(project=project, is_gold=False).order_by("pk")

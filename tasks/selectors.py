@@ -10,6 +10,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from core.errors import Forbidden, NotFound
+from reputation import selectors as reputation_selectors
 from tasks.models import Assignment, AssignmentStatus, Credit, GoldScore, Item, Project, State
 
 if TYPE_CHECKING:
@@ -18,13 +19,7 @@ if TYPE_CHECKING:
 
 def user_level(*, user: User) -> int:
     """The person's reputation level (1 = newcomer), from the reputation app."""
-    try:
-        from reputation.selectors import user_level as reputation_level
-    except ImportError:
-        # Until the reputation app ships its selector everyone is a newcomer, so only
-        # level-1 projects are open: the safe side of the gate.
-        return 1
-    return int(reputation_level(user=user))
+    return int(reputation_selectors.user_level(user=user))
 
 
 def may_work_tasks(*, user: User) -> bool:

@@ -1,27 +1,47 @@
 """The feed's two hot statements, for PostgreSQL: claim an item, and answer one.
 
-`tasks.services` is the one place that decides what a claim or an answer does. On
-PostgreSQL its common case (a plain item, nothing held, nothing to explain) runs as one
-statement of data-modifying CTEs: one round trip, one short transaction, and no ORM
+`tasks.services.feed` is the one place that decides what a claim or an answer does. On
+PostgreSQL its common case (a plain item, nothing held, nothing to explain) runs here, as
+one statement of data-modifying CTEs: one round trip, one short transaction, and no ORM
 query building, which on this path cost more CPU than the database spent. When a
-statement finds nothing to do, the service falls back to its ORM path, which handles
-every case on every database and says why. The SQL is written out once per process from
-the models' own table and column names, and `fetch_one` runs it.
+statement finds nothing to do, `claim` and `answer` return None and the service falls
+back to its ORM path, which handles every case on every database and says why. The SQL is
+written out once per process from the models' own table and column names, and
+`fetch_one` runs it.
 """
 
 from __future__ import annotations
 
 import functools
-from typing import Any, TypeVar
+import uuid
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import psycopg
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Model
 
-from tasks.models import Answer, Assignment, Credit, GoldScore, Item, Project
+from tasks.models import (
+    Answer,
+    Assignment,
+    AssignmentStatus,
+    Credit,
+    GoldScore,
+    Item,
+    Project,
+    State,
+)
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 M = TypeVar("M", bound=Model)
+
+
+def available() -> bool:
+    """Whether the hot paths may run as one statement here."""
+    return connection.vendor == "postgresql"
 
 
 def _table(model: type[Model]) -> str:
@@ -179,3 +199,74 @@ WITH closed AS (
 )
 SELECT id, gold_accuracy FROM answered
 """  # noqa: S608 - table and column names from the models, values as parameters
+
+
+def claim(*, project: Project, pioneer: User, now: datetime) -> Assignment | None:
+    """The common claim in one statement (see `claim_sql`): the new reservation, or None
+    when the statement does not apply and the ORM path must decide."""
+    public_id = uuid.uuid4()
+    expires_at = now + timedelta(seconds=project.reservation_timeout)
+    row = fetch_one(
+        claim_sql(),
+        {
+            "project": project.pk,
+            "pioneer": pioneer.pk,
+            "state": State.PUBLISHED,
+            "public_id": public_id,
+            "now": now,
+            "expires_at": expires_at,
+        },
+    )
+    if row is None:
+        return None
+    item = item_from_row(row[1:])
+    return loaded(
+        Assignment,
+        {"project": project, "item": item, "pioneer": pioneer},
+        id=row[0],
+        public_id=public_id,
+        project_id=project.pk,
+        item_id=item.pk,
+        pioneer_id=pioneer.pk,
+        status=AssignmentStatus.RESERVED,
+        created_at=now,
+        expires_at=expires_at,
+        finished_at=None,
+        warned=False,
+    )
+
+
+def answer(*, assignment: Assignment, pioneer: User, value: Any, now: datetime) -> Answer | None:
+    """A plain item's answer in one statement (see `answer_sql`), or None when the
+    reservation could not take it and the caller must say why."""
+    project = assignment.project
+    row = fetch_one(
+        answer_sql(),
+        {
+            "assignment": assignment.pk,
+            "pioneer": pioneer.pk,
+            "project": project.pk,
+            "item": assignment.item_id,
+            "value": Answer._meta.get_field("value").get_db_prep_save(value, connection),
+            "now": now,
+            "points": project.reward,
+        },
+    )
+    if row is None:
+        return None
+    assignment.status = AssignmentStatus.SUBMITTED
+    assignment.finished_at = now
+    return loaded(
+        Answer,
+        {"assignment": assignment, "project": project, "item": assignment.item, "pioneer": pioneer},
+        id=row[0],
+        assignment_id=assignment.pk,
+        project_id=project.pk,
+        item_id=assignment.item_id,
+        pioneer_id=pioneer.pk,
+        value=value,
+        is_gold=False,
+        gold_correct=None,
+        gold_accuracy=row[1],
+        created_at=now,
+    )

@@ -1,28 +1,33 @@
-"""Celery jobs of the task feed: thin wrappers that take ids and call one service."""
+"""Celery jobs of the task feed: thin wrappers that take ids, re-fetch and call one service."""
 
 from __future__ import annotations
 
 from celery import shared_task
 
-from tasks import services
+from tasks.models import Project
+from tasks.services import feed, notifications
 
 
 @shared_task(acks_late=True, ignore_result=True)
 def announce_project(project_id: int) -> None:
-    services.project_announce(project_id=project_id)
+    project = Project.objects.filter(pk=project_id).first()
+    if project is not None:
+        notifications.project_announce(project=project)
 
 
 @shared_task(acks_late=True, ignore_result=True)
 def broadcast_remaining(project_id: int) -> None:
-    services.remaining_broadcast(project_id=project_id)
+    project = Project.objects.filter(pk=project_id).first()
+    if project is not None:
+        notifications.remaining_broadcast(project=project)
 
 
 @shared_task(acks_late=True, ignore_result=True)
 def sweep_reservations() -> None:
-    services.reservations_reclaim()
-    services.reservations_warn()
+    feed.reservations_reclaim()
+    notifications.reservations_warn()
 
 
 @shared_task(acks_late=True, ignore_result=True)
 def announce_stuck_projects() -> None:
-    services.projects_announce_stuck()
+    notifications.projects_announce_stuck()

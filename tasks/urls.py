@@ -1,4 +1,4 @@
-from django.urls import path, re_path
+from django.urls import path
 
 from tasks import views
 
@@ -18,9 +18,11 @@ urlpatterns = [
         views.project_results,
         name="results",
     ),
-    re_path(
-        r"^requester/projects/(?P<public_id>[0-9a-f-]{36})/(?P<action>publish|pause|close)/$",
-        views.project_action,
-        name="project-action",
+    path(
+        "requester/projects/<str:public_id>/publish/",
+        views.project_publish,
+        name="project-publish",
     ),
+    path("requester/projects/<str:public_id>/pause/", views.project_pause, name="project-pause"),
+    path("requester/projects/<str:public_id>/close/", views.project_close, name="project-close"),
 ]

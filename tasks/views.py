@@ -1,13 +1,16 @@
 """Pages: the pioneer's feed and work page, the requester's editor and results.
 
-Page views call the same selectors and services as the API and show a DomainError's
-message. The work page is htmx: answering returns the next item's fragment at once;
-without JavaScript the same forms post and the full page comes back.
+Page views call the same selectors and services as the API. A domain error becomes the
+error page with its status and message (`core.middleware.DomainErrorMiddleware`), except
+where the page carries on: forms show it beside their field, and the work page shows it
+in place of the item. The work page is htmx: answering returns the next item's fragment
+at once; without JavaScript the same forms post and the full page comes back.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -17,22 +20,18 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from core.errors import DomainError, NotFound
+from core.errors import DomainError
+from core.middleware import form_error
 from core.types import AuthenticatedHttpRequest
-from tasks import results, selectors, services
+from tasks import results, selectors
 from tasks.forms import ProjectForm, ResultsFilterForm, answer_from_post
 from tasks.models import Assignment, Project
+from tasks.services import feed as feed_services
+from tasks.services import projects
 
 
 def _htmx(request: AuthenticatedHttpRequest) -> bool:
     return bool(getattr(request, "htmx", False))
-
-
-def _owner_project(request: AuthenticatedHttpRequest, public_id: str) -> Project:
-    try:
-        return selectors.project_for_owner(user=request.user, public_id=public_id)
-    except NotFound as error:
-        raise Http404(error.message) from error
 
 
 # --- Pioneer ----------------------------------------------------------------------------
@@ -70,22 +69,11 @@ def _render_item(
     return render(request, template, context, status=status)
 
 
-def _pioneer_project(request: AuthenticatedHttpRequest, public_id: str) -> Project:
-    try:
-        return selectors.project_for_pioneer(user=request.user, public_id=public_id)
-    except NotFound as error:
-        raise Http404(error.message) from error
-
-
 @login_required
 @require_GET
 def work(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
     """The work page; its item comes from `work_next` (htmx on load, or a button)."""
-    try:
-        project = _pioneer_project(request, public_id)
-    except DomainError as error:
-        messages.error(request, error.message)
-        return redirect("tasks:feed")
+    project = selectors.project_for_pioneer(user=request.user, public_id=public_id)
     live = selectors.live_assignment(user=request.user, project=project)
     context = {**_item_context(project, live), "start": live is None}
     return render(request, "tasks/work.html", context)
@@ -95,31 +83,24 @@ def work(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
 @require_POST
 def work_next(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
     try:
-        project = _pioneer_project(request, public_id)
-        claim = services.item_claim_next(project=project, pioneer=request.user)
+        project = selectors.project_for_pioneer(user=request.user, public_id=public_id)
+        claim = feed_services.item_claim_next(project=project, pioneer=request.user)
     except DomainError as error:
-        if _htmx(request):
-            return render(request, "tasks/_item.html", {"error": error.message}, status=200)
-        messages.error(request, error.message)
-        return redirect("tasks:feed")
+        if not _htmx(request):
+            raise
+        # htmx swaps only successful responses: the refusal takes the item's place.
+        return render(request, "tasks/_item.html", {"error": error.message}, status=200)
     return _render_item(request, project, claim.assignment if claim else None)
-
-
-def _assignment(request: AuthenticatedHttpRequest, public_id: str) -> Assignment:
-    try:
-        return selectors.assignment_for_pioneer(user=request.user, public_id=public_id)
-    except NotFound as error:
-        raise Http404(error.message) from error
 
 
 @login_required
 @require_POST
 def work_answer(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
-    assignment = _assignment(request, public_id)
+    assignment = selectors.assignment_for_pioneer(user=request.user, public_id=public_id)
     project = assignment.project
     value = answer_from_post(project.kind, request.POST)
     try:
-        services.assignment_answer(assignment=assignment, pioneer=request.user, value=value)
+        feed_services.assignment_answer(assignment=assignment, pioneer=request.user, value=value)
     except DomainError as error:
         if error.status_code == 400:
             return _render_item(request, project, assignment, error=error.message, status=400)
@@ -130,9 +111,9 @@ def work_answer(request: AuthenticatedHttpRequest, public_id: str) -> HttpRespon
 @login_required
 @require_POST
 def work_skip(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
-    assignment = _assignment(request, public_id)
+    assignment = selectors.assignment_for_pioneer(user=request.user, public_id=public_id)
     try:
-        services.assignment_skip(assignment=assignment, pioneer=request.user)
+        feed_services.assignment_skip(assignment=assignment, pioneer=request.user)
     except DomainError as error:
         return _next_after(request, assignment.project, notice=error.message)
     return _next_after(request, assignment.project, notice="Skipped.")
@@ -143,7 +124,7 @@ def _next_after(
 ) -> HttpResponse:
     """After an answer or a skip the next item comes in the same response."""
     try:
-        claim = services.item_claim_next(project=project, pioneer=request.user)
+        claim = feed_services.item_claim_next(project=project, pioneer=request.user)
     except DomainError as error:
         return render(
             request,
@@ -160,17 +141,8 @@ def _next_after(
 @login_required
 @require_GET
 def requester_projects(request: AuthenticatedHttpRequest) -> HttpResponse:
-    try:
-        projects = list(selectors.owner_projects(user=request.user).order_by("-pk"))
-    except DomainError as error:
-        messages.error(request, error.message)
-        return redirect("dashboard")
-    return render(request, "tasks/requester_list.html", {"projects": projects})
-
-
-def _form_errors(form: ProjectForm, error: DomainError) -> None:
-    field = error.field if error.field in form.fields else None
-    form.add_error(field, error.message)
+    owned = list(selectors.owner_projects(user=request.user).order_by("-pk"))
+    return render(request, "tasks/requester_list.html", {"projects": owned})
 
 
 @login_required
@@ -182,11 +154,11 @@ def project_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             data = form.service_fields(editing=False)
-            project = services.project_create(
+            project = projects.project_create(
                 owner=request.user, title=data.pop("title"), kind=data.pop("kind"), **data
             )
         except DomainError as error:
-            _form_errors(form, error)
+            form_error(form, error)
         else:
             messages.success(request, "Project created. Upload items, then publish.")
             return redirect("tasks:project", public_id=project.public_id)
@@ -197,7 +169,7 @@ def project_new(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def project_edit(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
-    project = _owner_project(request, public_id)
+    project = selectors.project_for_owner(user=request.user, public_id=public_id)
     initial = {
         field: getattr(project, field)
         for field in ProjectForm.base_fields
@@ -209,11 +181,11 @@ def project_edit(request: AuthenticatedHttpRequest, public_id: str) -> HttpRespo
     if request.method == "POST":
         if form.is_valid():
             try:
-                services.project_update(
+                projects.project_update(
                     project=project, actor=request.user, **form.service_fields(editing=True)
                 )
             except DomainError as error:
-                _form_errors(form, error)
+                form_error(form, error)
             else:
                 messages.success(request, "Project saved.")
                 return redirect("tasks:project", public_id=project.public_id)
@@ -222,22 +194,39 @@ def project_edit(request: AuthenticatedHttpRequest, public_id: str) -> HttpRespo
         "project": project,
         "form": form,
         "counts": selectors.project_item_counts(project=project),
-        "upload_url": reverse("api-project-items", args=[project.public_id]),
+        "upload_url": reverse("tasks-api:project-items", args=[project.public_id]),
     }
     return render(request, "tasks/project_edit.html", context, status=status)
 
 
+def _move(
+    request: AuthenticatedHttpRequest,
+    public_id: str,
+    move: Callable[..., Project],
+    verb: str,
+) -> HttpResponse:
+    project = selectors.project_for_owner(user=request.user, public_id=public_id)
+    move(project=project, actor=request.user)
+    messages.success(request, f"Project {project.title}: {verb} done.")
+    return redirect("tasks:project", public_id=project.public_id)
+
+
 @login_required
 @require_POST
-def project_action(request: AuthenticatedHttpRequest, public_id: str, action: str) -> HttpResponse:
-    project = _owner_project(request, public_id)
-    try:
-        services.project_transition(project=project, actor=request.user, action=action)
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, f"Project {project.title}: {action} done.")
-    return redirect("tasks:project", public_id=project.public_id)
+def project_publish(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    return _move(request, public_id, projects.project_publish, "publish")
+
+
+@login_required
+@require_POST
+def project_pause(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    return _move(request, public_id, projects.project_pause, "pause")
+
+
+@login_required
+@require_POST
+def project_close(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    return _move(request, public_id, projects.project_close, "close")
 
 
 # The results page shows the first rows; the API pages through all of them, and the
@@ -271,7 +260,7 @@ def _bars(values: list[int], labels: list[str]) -> list[dict[str, Any]]:
 @login_required
 @require_GET
 def project_results(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
-    project = _owner_project(request, public_id)
+    project = selectors.project_for_owner(user=request.user, public_id=public_id)
     form = ResultsFilterForm(request.GET or None)
     filters: dict[str, Any] = {}
     if form.is_valid():
@@ -289,7 +278,7 @@ def project_results(request: AuthenticatedHttpRequest, public_id: str) -> HttpRe
         "confidence_bars": _bars(report.histogram, histogram_labels),
         "label_bars": _bars(list(report.label_counts.values()), list(report.label_counts)),
         "chart": {"width": CHART_WIDTH, "height": CHART_HEIGHT},
-        "export_url": reverse("api-project-export", args=[project.public_id]),
+        "export_url": reverse("tasks-api:project-export", args=[project.public_id]),
         "method": filters.get("method", ""),
     }
     return render(

@@ -35,7 +35,9 @@ from accounts.roles import Role
 from kyc.models import Case, CheckAssignment, Question, State
 from kyc.services import documents as kyc_documents
 from ledger import services as ledger_services
-from tasks import services as task_services
+from tasks.services.feed import item_claim_next
+from tasks.services.items import items_upload
+from tasks.services.projects import project_create, project_publish
 from tests.conftest import sign_in_with_totp
 from tests.kyc.conftest import case_fields, photo
 
@@ -318,7 +320,7 @@ class World:
             )
             return str(assignment.public_id)
         if kind in {"draft_project", "live_project"}:
-            project = task_services.project_create(
+            project = project_create(
                 owner=self.owner(ownership, "requester"),
                 title="Animals",
                 kind="single_label",
@@ -327,29 +329,19 @@ class World:
             body = io.BytesIO(
                 json.dumps([{"payload": {"text": f"item {n}"}} for n in range(3)]).encode()
             )
-            task_services.items_upload(
-                project=project, actor=project.owner, stream=body, fmt="json"
-            )
+            items_upload(project=project, actor=project.owner, stream=body, fmt="json")
             if kind == "live_project":
-                project = task_services.project_transition(
-                    project=project, actor=project.owner, action="publish"
-                )
+                project = project_publish(project=project, actor=project.owner)
             return str(project.public_id)
         if kind == "assignment":
-            project = task_services.project_create(
+            project = project_create(
                 owner=self.person("requester"), title="Animals", kind="single_label",
                 labels=["cat", "dog"],
             )  # fmt: skip
             body = io.BytesIO(b'[{"payload": {"text": "item"}}]')
-            task_services.items_upload(
-                project=project, actor=project.owner, stream=body, fmt="json"
-            )
-            project = task_services.project_transition(
-                project=project, actor=project.owner, action="publish"
-            )
-            claim = task_services.item_claim_next(
-                project=project, pioneer=self.owner(ownership, "verified")
-            )
+            items_upload(project=project, actor=project.owner, stream=body, fmt="json")
+            project = project_publish(project=project, actor=project.owner)
+            claim = item_claim_next(project=project, pioneer=self.owner(ownership, "verified"))
             assert claim is not None
             return str(claim.assignment.public_id)
         raise AssertionError(f"unknown object kind {kind}")

@@ -29,7 +29,7 @@ from kyc.models import (
 from kyc.services.transitions import case_lock, case_lock_for_review, case_move
 from ledger.pseudonyms import pseudonym
 from ledger.schemas import utc_timestamp
-from ledger.services import record
+from ledger.services import entry_record
 
 DECISIONS = {
     "approve": State.APPROVED,
@@ -163,9 +163,9 @@ def case_record_outcome(
         ValidatorVote.objects.filter(case=case, answer=(target != State.APPROVED)).update(
             agreed_with_decision=False
         )
-    record(
-        "kyc.decision",
-        {
+    entry_record(
+        kind="kyc.decision",
+        payload={
             "case": pseudonym("kyc.case", case.public_id),
             "outcome": str(target),
             "reason_codes": case.reason_codes,

@@ -1,5 +1,6 @@
-// Task pages: live counts and notices over /ws/feed/, keyboard shortcuts on the work page,
-// item upload with a progress bar. Everything here is an enhancement: the pages work without it.
+// Task pages: live counts and notices from the page's feed connection (feed.js), keyboard
+// shortcuts on the work page, item upload with a progress bar. Everything here is an
+// enhancement: the pages work without it.
 (function () {
   "use strict";
 
@@ -52,27 +53,12 @@
     }
   }
 
-  function connect(delay) {
-    if (!live || !window.WebSocket) return;
-    var scheme = location.protocol === "https:" ? "wss://" : "ws://";
-    var socket = new WebSocket(scheme + location.host + "/ws/feed/");
-    socket.onopen = function () {
-      delay = 1000;
-      (live.dataset.topics || "").split(/\s+/).filter(Boolean).forEach(function (topic) {
-        socket.send(JSON.stringify({ type: "subscribe", topic: topic }));
-      });
-    };
-    socket.onmessage = function (message) {
-      var event = JSON.parse(message.data);
-      document.dispatchEvent(new CustomEvent("feed:" + event.type, { detail: event }));
-      handle(event);
-    };
-    socket.onclose = function (close) {
-      if (close.code === 4401) return;
-      setTimeout(function () { connect(Math.min(delay * 2, 30000)); }, delay);
-    };
+  if (live && window.pioneerFeed) {
+    (live.dataset.topics || "").split(/\s+/).filter(Boolean).forEach(function (topic) {
+      window.pioneerFeed.subscribe(topic);
+    });
+    window.pioneerFeed.on("*", handle);
   }
-  connect(1000);
 
   // --- Keyboard shortcuts on the work page -------------------------------------------
   document.addEventListener("keydown", function (key) {

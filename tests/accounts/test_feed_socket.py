@@ -14,6 +14,7 @@ from django.test import Client
 
 from accounts.services import notify_user
 from pioneer_platform.asgi import application
+from tests.accounts.helpers import connected, cookie_headers, session_headers
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -24,37 +25,6 @@ async def _close_worker_connections() -> Any:
     # database can be dropped at the end of the run.
     yield
     await sync_to_async(connections.close_all)()
-
-
-def cookie_headers(
-    client: Client, origin: bytes = b"http://localhost"
-) -> list[tuple[bytes, bytes]]:
-    """What a browser on `origin` sends with the socket's handshake: its session cookie,
-    the page's origin and the host it connects to."""
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
-    return [
-        (b"cookie", f"{settings.SESSION_COOKIE_NAME}={cookie}".encode()),
-        (b"origin", origin),
-        (b"host", b"localhost"),
-    ]
-
-
-def session_headers(user: Any, origin: bytes = b"http://localhost") -> list[tuple[bytes, bytes]]:
-    client = Client()
-    client.force_login(user)
-    return cookie_headers(client, origin)
-
-
-async def connected(user: Any, client: Client | None = None) -> WebsocketCommunicator:
-    if client is None:
-        headers = await sync_to_async(session_headers)(user)
-    else:
-        headers = cookie_headers(client)
-    socket = WebsocketCommunicator(application, "/ws/feed/", headers=headers)
-    ok, _ = await socket.connect()
-    assert ok
-    assert await socket.receive_json_from() == {"type": "hello"}
-    return socket
 
 
 def test_layer_is_redis_when_configured() -> None:

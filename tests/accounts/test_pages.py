@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from accounts.roles import Role
+from tests.core.helpers import header_only_png
 
 
 def png_bytes(
@@ -26,19 +27,6 @@ def png_bytes(
     else:
         image.save(out, format=fmt)
     return out.getvalue()
-
-
-def png_header_only(width: int, height: int) -> bytes:
-    """A PNG whose header claims `width` x `height`: a decompression bomb in a few bytes."""
-    import struct
-    import zlib
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 64))
 
 
 @pytest.fixture
@@ -121,7 +109,7 @@ def test_replacing_the_avatar_removes_the_old_file(
         ("a.png", png_bytes()[:60], b"damaged or truncated"),  # truncated PNG
         ("a.svg", b"<svg xmlns='http://www.w3.org/2000/svg'/>", b"not a readable"),  # SVG
         ("a.gif", png_bytes(fmt="GIF"), b"JPEG, PNG or WebP"),  # a real image of another kind
-        ("bomb.png", png_header_only(30_000, 30_000), b"megapixels"),  # decompression bomb
+        ("bomb.png", header_only_png(30_000, 30_000), b"megapixels"),  # decompression bomb
     ],
 )
 def test_bad_avatar_is_refused_and_nothing_is_stored(

@@ -20,7 +20,7 @@ from PIL import Image
 
 from core import images
 from kyc.models import Document
-from tests.core.test_upload_corpus import photo, stored
+from tests.core.helpers import photo, stored
 from tests.kyc.conftest import case_fields
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -5,42 +5,20 @@ and no file behind; accepted ones are stored as re-encoded pixels only."""
 from __future__ import annotations
 
 import io
-import struct
 import zipfile
-import zlib
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from PIL import Image, ImageDraw
+from PIL import Image
 
 from kyc.models import Document
 from kyc.services.documents import document_read
+from tests.core.helpers import header_only_png, photo, stored
 from tests.kyc.conftest import case_fields
 
 GPS_MARKER = b"SpyCam-GPS"
-
-
-def photo(size: tuple[int, int] = (640, 480), fmt: str = "JPEG", **save: Any) -> bytes:
-    image = Image.new("RGB", size, (230, 220, 200))
-    draw = ImageDraw.Draw(image)
-    for x in range(0, size[0], 40):
-        draw.line([(x, 0), (size[0] - x, size[1])], fill=(20, 40, 90), width=3)
-    out = io.BytesIO()
-    image.save(out, format=fmt, **save)
-    return out.getvalue()
-
-
-def header_only_png(width: int, height: int) -> bytes:
-    """A PNG whose header claims `width` x `height`: a decompression bomb in a few bytes."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 64))
 
 
 def flat(size: tuple[int, int], fmt: str) -> bytes:
@@ -102,10 +80,6 @@ REFUSED = [
         "id.jpg", b"\xff\xd8\xff" + b"\0" * (11 * 1024 * 1024), "larger than", id="oversized"
     ),  # over the 10 MB document limit
 ]
-
-
-def stored(root: Path) -> list[Path]:
-    return [path for path in root.rglob("*") if path.is_file()]
 
 
 @pytest.fixture

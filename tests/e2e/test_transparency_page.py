@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from ledger import services
 from tests.e2e.conftest import Journey
-from tests.ledger.test_log import decision_payload, export_payload
+from tests.ledger.helpers import decision_payload, export_payload
 
 pytestmark = pytest.mark.e2e
 
@@ -17,8 +17,8 @@ pytestmark = pytest.mark.e2e
 def test_lookup_shows_entry_verified_in_the_browser(
     journey: Journey, transactional_db: None
 ) -> None:
-    services.record_many([("dataset.export", export_payload(n)) for n in range(6)])
-    services.record("kyc.decision", decision_payload())
+    services.entries_record(entries=[("dataset.export", export_payload(n)) for n in range(6)])
+    services.entry_record(kind="kyc.decision", payload=decision_payload())
     services.tree_head_publish()
     page = journey.page
     page.goto("/transparency/")

@@ -14,13 +14,13 @@ from ledger.models import TreeHead
 from ledger.tasks import publish_tree_head
 from pioneer_platform.celery import app
 from tests.integration.helpers import ROOT, database_url
-from tests.ledger.test_log import export_payload
+from tests.ledger.helpers import export_payload
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 
 def test_worker_publishes_a_tree_head(redis_url: str, postgres: None) -> None:
-    services.record("dataset.export", export_payload(1))
+    services.entry_record(kind="dataset.export", payload=export_payload(1))
     env = {
         **os.environ,
         "DATABASE_URL": database_url(),

@@ -28,8 +28,9 @@ from accounts.roles import Role
 from kyc.models import Case, CaseEvent, CheckResult, State
 from kyc.services import cases as kyc_cases
 from kyc.services import documents as kyc_documents
-from tasks import services as task_services
 from tasks.models import AuditEvent, Project
+from tasks.services.items import items_upload
+from tasks.services.projects import ANNOUNCED, project_create
 from tests.integration.helpers import ROOT, connection_counter, database_url, free_port, wait_until
 from tests.kyc.conftest import photo, td3_mrz
 
@@ -183,11 +184,11 @@ from accounts.models import User
 from kyc.models import Case
 from kyc.services.cases import case_submit
 from tasks.models import Project
-from tasks.services import project_transition
+from tasks.services.projects import project_publish
 
 case_submit(case=Case.objects.get(pk={case_id}), user=User.objects.get(pk={user_id}))
 project = Project.objects.get(pk={project_id})
-project_transition(project=project, actor=project.owner, action="publish")
+project_publish(project=project, actor=project.owner)
 """
 
 
@@ -197,10 +198,10 @@ def test_work_sent_while_the_broker_was_down_is_done_by_the_sweep(
     case, person = draft_case(user_factory, 0)
     user_factory(roles=[Role.PIONEER], verified=True)
     requester = user_factory(roles=[Role.REQUESTER])
-    project = task_services.project_create(
+    project = project_create(
         owner=requester, title="Animals", kind="single_label", labels=["cat", "dog"]
     )
-    task_services.items_upload(
+    items_upload(
         project=project,
         actor=requester,
         stream=io.BytesIO(b'{"payload": {"text": "a"}}\n'),
@@ -236,7 +237,7 @@ def test_work_sent_while_the_broker_was_down_is_done_by_the_sweep(
     wait_until(
         lambda: (
             checked([case.pk])
-            and AuditEvent.objects.filter(project=project, action=task_services.ANNOUNCED).exists()
+            and AuditEvent.objects.filter(project=project, action=ANNOUNCED).exists()
         ),
         seconds=60,
         message=lambda: (
@@ -245,5 +246,5 @@ def test_work_sent_while_the_broker_was_down_is_done_by_the_sweep(
     )
     print(f"recovered {time.monotonic() - started:.1f} s after the worker started")
     assert events([case.pk], "start_checks") == {case.pk: 1}
-    assert AuditEvent.objects.filter(project=project, action=task_services.ANNOUNCED).count() == 1
+    assert AuditEvent.objects.filter(project=project, action=ANNOUNCED).count() == 1
     assert Project.objects.get(pk=project.pk).state == "published"

@@ -18,6 +18,7 @@ from kyc.services.moderation import case_claim, case_decide
 from kyc.services.retention import documents_purge
 from ledger.models import Leaf
 from tests.conftest import pages_client
+from tests.core.helpers import header_only_png
 from tests.kyc.conftest import case_fields, photo, submitted_case, upload
 
 pytestmark = pytest.mark.django_db
@@ -104,12 +105,6 @@ def test_one_open_case_per_pioneer(pioneer_api: Any) -> None:
     assert Case.objects.count() == 1
 
 
-def png_header_only(width: int, height: int) -> bytes:
-    from tests.accounts.test_pages import png_header_only as make
-
-    return make(width, height)
-
-
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [
@@ -119,7 +114,7 @@ def png_header_only(width: int, height: int) -> bytes:
             "not a readable",
         ),  # non-image bytes named .jpg
         ("id.jpg", photo()[:400], "damaged or truncated"),  # truncated JPEG
-        ("id.png", png_header_only(30_000, 30_000), "pixels"),  # decompression bomb
+        ("id.png", header_only_png(30_000, 30_000), "pixels"),  # decompression bomb
         (
             "id.svg",
             b"<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>",

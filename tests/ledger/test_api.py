@@ -10,14 +10,16 @@ from rest_framework.test import APIClient
 
 from ledger import merkle, services
 from ledger.signing import tree_head_bytes, verify_signature
-from tests.ledger.test_log import export_payload
+from tests.ledger.helpers import export_payload
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def log() -> list[Any]:
-    leaves = services.record_many([("dataset.export", export_payload(n)) for n in range(10)])
+    leaves = services.entries_record(
+        entries=[("dataset.export", export_payload(n)) for n in range(10)]
+    )
     services.tree_head_publish()
     return leaves
 
@@ -79,7 +81,7 @@ def test_inclusion_proof_by_leaf_hash(api_client: APIClient, log: Any) -> None:
 
 def test_consistency_between_heads(api_client: APIClient, log: Any) -> None:
     old = api_client.get("/api/v1/ledger/sth/").json()
-    services.record_many([("dataset.export", export_payload(n)) for n in range(20, 27)])
+    services.entries_record(entries=[("dataset.export", export_payload(n)) for n in range(20, 27)])
     services.tree_head_publish()
     heads = api_client.get("/api/v1/ledger/heads/").json()["results"]
     new = heads[0]

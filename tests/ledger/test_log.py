@@ -12,30 +12,10 @@ from django.db import connection, connections, transaction
 
 from ledger import merkle, selectors, services
 from ledger.models import AppendOnlyError, Leaf, LogState, SubtreeHash, TreeHead
-from ledger.pseudonyms import pseudonym
 from ledger.signing import tree_head_bytes, verify_signature
+from tests.ledger.helpers import decision_payload, export_payload
 
 pytestmark = pytest.mark.django_db
-
-
-def export_payload(n: int = 0) -> dict[str, Any]:
-    return {
-        "project": "0b7f0d4e-8b1e-4d5c-9a55-6f0c2b7e9a10",
-        "format": "jsonl",
-        "sha256": f"{n:064x}",
-        "items": n,
-        "answers": 3 * n,
-        "exported_at": "2026-11-23T08:00:00Z",
-    }
-
-
-def decision_payload(case: str = "case-1") -> dict[str, Any]:
-    return {
-        "case": pseudonym("kyc.case", case),
-        "outcome": "approved",
-        "reason_codes": ["documents_ok"],
-        "decided_at": "2026-11-23T08:00:00Z",
-    }
 
 
 def stored_leaves() -> list[bytes]:
@@ -44,7 +24,7 @@ def stored_leaves() -> list[bytes]:
 
 def test_appends_number_leaves_and_keep_root_in_step() -> None:
     for n in range(13):
-        leaf = services.record("dataset.export", export_payload(n))
+        leaf = services.entry_record(kind="dataset.export", payload=export_payload(n))
         assert leaf.index == n
     leaves = stored_leaves()
     state = LogState.objects.get()
@@ -57,13 +37,13 @@ def test_appends_number_leaves_and_keep_root_in_step() -> None:
 
 
 def test_leaf_data_is_canonical_json_with_the_index() -> None:
-    leaf = services.record("kyc.decision", decision_payload())
+    leaf = services.entry_record(kind="kyc.decision", payload=decision_payload())
     assert leaf.data.startswith('{"index":0,"kind":"kyc.decision","payload":{"case":"')
     assert " " not in leaf.data
 
 
 def test_proofs_from_storage_equal_the_pure_module(django_assert_max_num_queries: Any) -> None:
-    services.record_many([("dataset.export", export_payload(n)) for n in range(37)])
+    services.entries_record(entries=[("dataset.export", export_payload(n)) for n in range(37)])
     leaves = stored_leaves()
     for size in (1, 2, 5, 16, 37):
         for index in range(0, size, 3):
@@ -124,27 +104,27 @@ def test_unknown_kind_or_off_schema_payload_writes_nothing() -> None:
     ]
     for kind, payload, field in bad:
         with pytest.raises(ValueError, match=rf"^{field}:"):
-            services.record(kind, payload)
+            services.entry_record(kind=kind, payload=payload)
     assert Leaf.objects.count() == 0
     assert SubtreeHash.objects.count() == 0
 
 
 def test_rolled_back_decision_leaves_no_leaf() -> None:
-    services.record("dataset.export", export_payload(1))
+    services.entry_record(kind="dataset.export", payload=export_payload(1))
 
     def decide_then_fail() -> None:
         with transaction.atomic():
-            services.record("dataset.export", export_payload(2))
+            services.entry_record(kind="dataset.export", payload=export_payload(2))
             raise RuntimeError("the decision failed after recording")
 
     with pytest.raises(RuntimeError):
         decide_then_fail()
     assert list(Leaf.objects.values_list("index", flat=True)) == [0]
-    assert services.record("dataset.export", export_payload(3)).index == 1
+    assert services.entry_record(kind="dataset.export", payload=export_payload(3)).index == 1
 
 
 def test_rows_refuse_update_and_delete_through_the_orm() -> None:
-    leaf = services.record("dataset.export", export_payload())
+    leaf = services.entry_record(kind="dataset.export", payload=export_payload())
     leaf.kind = "other"
     with pytest.raises(AppendOnlyError):
         leaf.save()
@@ -157,7 +137,7 @@ def test_rows_refuse_update_and_delete_through_the_orm() -> None:
 
 
 def test_postgres_trigger_refuses_sql_updates_and_deletes(postgres: None) -> None:
-    services.record("dataset.export", export_payload())
+    services.entry_record(kind="dataset.export", payload=export_payload())
     for statement in (
         "UPDATE ledger_leaf SET kind = 'x' WHERE index = 0",
         "DELETE FROM ledger_leaf",
@@ -178,7 +158,7 @@ def test_heads_are_signed_and_published_only_when_the_tree_grew() -> None:
     # The first head introduces its key in the log itself.
     assert Leaf.objects.get(index=0).kind == "ledger.key_rotation"
     assert services.tree_head_publish() is None
-    services.record("dataset.export", export_payload())
+    services.entry_record(kind="dataset.export", payload=export_payload())
     second = services.tree_head_publish()
     assert second is not None
     assert second.tree_size == first.tree_size + 1
@@ -197,7 +177,7 @@ def test_heads_are_signed_and_published_only_when_the_tree_grew() -> None:
 def test_key_rotation_is_recorded_before_the_first_head_it_signs(settings: Any) -> None:
     from ledger.conf import _generate_signing_key
 
-    services.record("dataset.export", export_payload())
+    services.entry_record(kind="dataset.export", payload=export_payload())
     old = services.tree_head_publish()
     settings.LEDGER_SIGNING_KEY = _generate_signing_key()
     new = services.tree_head_publish()
@@ -212,9 +192,9 @@ def test_key_rotation_is_recorded_before_the_first_head_it_signs(settings: Any) 
 
 
 def test_verify_passes_on_an_honest_log(capsys: Any) -> None:
-    services.record_many([("dataset.export", export_payload(n)) for n in range(21)])
+    services.entries_record(entries=[("dataset.export", export_payload(n)) for n in range(21)])
     services.tree_head_publish()
-    services.record("kyc.decision", decision_payload())
+    services.entry_record(kind="kyc.decision", payload=decision_payload())
     services.tree_head_publish()
     call_command("ledger_verify")
     assert "ledger OK: 23 leaves" in capsys.readouterr().out
@@ -243,7 +223,7 @@ def test_verify_passes_on_an_honest_log(capsys: Any) -> None:
     ],
 )
 def test_verify_names_the_first_tampered_row(statement: str, message: str) -> None:
-    services.record_many([("dataset.export", export_payload(n)) for n in range(12)])
+    services.entries_record(entries=[("dataset.export", export_payload(n)) for n in range(12)])
     services.tree_head_publish()
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -266,7 +246,9 @@ def test_concurrent_appends_get_distinct_gapless_indexes(postgres: None) -> None
         try:
             barrier.wait()
             for n in range(per_worker):
-                services.record("dataset.export", export_payload(worker * 1000 + n))
+                services.entry_record(
+                    kind="dataset.export", payload=export_payload(worker * 1000 + n)
+                )
         except BaseException as error:
             errors.append(error)
         finally:

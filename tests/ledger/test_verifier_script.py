@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from ledger import services
-from tests.ledger.test_log import decision_payload, export_payload
+from tests.ledger.helpers import decision_payload, export_payload
 
 SCRIPT = Path(__file__).resolve().parents[2] / "tools" / "verify_ledger.py"
 
@@ -23,11 +23,11 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.fixture
 def published_log(transactional_db: None) -> None:
-    services.record_many([("dataset.export", export_payload(n)) for n in range(9)])
+    services.entries_record(entries=[("dataset.export", export_payload(n)) for n in range(9)])
     services.tree_head_publish()
-    services.record("kyc.decision", decision_payload())
+    services.entry_record(kind="kyc.decision", payload=decision_payload())
     services.tree_head_publish()
-    services.record_many([("dataset.export", export_payload(n)) for n in range(40, 45)])
+    services.entries_record(entries=[("dataset.export", export_payload(n)) for n in range(40, 45)])
     services.tree_head_publish()
 
 

@@ -9,8 +9,10 @@ import pytest
 
 from accounts.models import User
 from accounts.roles import Role
-from tasks import services
+from tasks import throttles
 from tasks.models import Project
+from tasks.services.items import items_upload
+from tasks.services.projects import project_create, project_publish
 
 Upload = Callable[..., dict[str, int]]
 
@@ -24,8 +26,8 @@ def _jobs_in_process(eager_celery: None) -> None:
 @pytest.fixture(autouse=True)
 def _fresh_windows() -> None:
     # Per-process throttles must not carry one test's timing into the next.
-    services.RECLAIM.reset()
-    services.REMAINING.reset()
+    throttles.RECLAIM.reset()
+    throttles.REMAINING.reset()
 
 
 @pytest.fixture
@@ -54,9 +56,7 @@ def jsonl(records: list[Any]) -> bytes:
 def upload(requester: User) -> Upload:
     def run(project: Project, records: list[Any], fmt: str = "jsonl") -> dict[str, int]:
         body = jsonl(records) if fmt == "jsonl" else json.dumps(records).encode()
-        return services.items_upload(
-            project=project, actor=project.owner, stream=io.BytesIO(body), fmt=fmt
-        )
+        return items_upload(project=project, actor=project.owner, stream=io.BytesIO(body), fmt=fmt)
 
     return run
 
@@ -77,9 +77,7 @@ def make_project(requester: User, upload: Upload) -> Callable[..., Project]:
         fields.setdefault("labels", ["cat", "dog", "bird"])
         fields.setdefault("gold_rate", 0.0)
         kind = fields.pop("kind", "single_label")
-        project = services.project_create(
-            owner=owner or requester, title="Animals", kind=kind, **fields
-        )
+        project = project_create(owner=owner or requester, title="Animals", kind=kind, **fields)
         records: list[dict[str, Any]] = [
             {"payload": {"text": f"item {n}"}, "ref": f"r{n}"} for n in range(items)
         ]
@@ -87,9 +85,7 @@ def make_project(requester: User, upload: Upload) -> Callable[..., Project]:
         if records:
             upload(project, records)
         if publish:
-            project = services.project_transition(
-                project=project, actor=project.owner, action="publish"
-            )
+            project = project_publish(project=project, actor=project.owner)
         return project
 
     return make

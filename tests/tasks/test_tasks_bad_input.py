@@ -10,8 +10,9 @@ import pytest
 from django.test import Client
 from rest_framework.test import APIClient
 
-from tasks import services
 from tasks.models import Answer, AssignmentStatus, Item
+from tasks.services.feed import item_claim_next
+from tasks.services.projects import project_create, project_publish
 
 pytestmark = pytest.mark.django_db
 
@@ -102,10 +103,10 @@ def test_a_json_list_goes_on_after_a_refused_item_and_reports_every_one(
 def test_an_answer_postgresql_cannot_store_is_a_400_and_nothing_is_kept(
     requester: Any, pioneer: Any, upload: Any, body: str, field: str, message: str
 ) -> None:
-    project = services.project_create(owner=requester, title="Words", kind="free_text")
+    project = project_create(owner=requester, title="Words", kind="free_text")
     upload(project, [{"payload": {"t": 1}}])
-    project = services.project_transition(project=project, actor=requester, action="publish")
-    claim = services.item_claim_next(project=project, pioneer=pioneer)
+    project = project_publish(project=project, actor=requester)
+    claim = item_claim_next(project=project, pioneer=pioneer)
     assert claim is not None
     response = client_for(pioneer).generic(
         "POST",
@@ -123,10 +124,10 @@ def test_an_answer_postgresql_cannot_store_is_a_400_and_nothing_is_kept(
 def test_a_nul_in_a_work_page_answer_is_a_400_and_nothing_is_kept(
     requester: Any, pioneer: Any, upload: Any
 ) -> None:
-    project = services.project_create(owner=requester, title="Words", kind="free_text")
+    project = project_create(owner=requester, title="Words", kind="free_text")
     upload(project, [{"payload": {"t": 1}}])
-    project = services.project_transition(project=project, actor=requester, action="publish")
-    claim = services.item_claim_next(project=project, pioneer=pioneer)
+    project = project_publish(project=project, actor=requester)
+    claim = item_claim_next(project=project, pioneer=pioneer)
     assert claim is not None
     client = Client()
     client.force_login(pioneer)

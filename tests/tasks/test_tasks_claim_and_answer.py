@@ -10,7 +10,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from core.errors import Conflict
-from tasks import selectors, services
+from tasks import selectors, statements
 from tasks.models import (
     Answer,
     Assignment,
@@ -20,6 +20,8 @@ from tasks.models import (
     ImmutableError,
     Item,
 )
+from tasks.services.feed import assignment_answer, assignment_skip, item_claim_next
+from tasks.services.projects import project_create, project_pause, project_publish
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +35,7 @@ def feed_path(request: Any, monkeypatch: Any) -> str:
     if request.param == "statement" and connection.vendor != "postgresql":
         pytest.skip("the one-statement path is PostgreSQL's")
     if request.param == "orm":
-        monkeypatch.setattr(services, "_use_statements", lambda: False)
+        monkeypatch.setattr(statements, "available", lambda: False)
     return str(request.param)
 
 
@@ -44,12 +46,12 @@ def client_for(user: Any) -> APIClient:
 
 
 def claim(project: Any, person: Any) -> Assignment | None:
-    result = services.item_claim_next(project=project, pioneer=person)
+    result = item_claim_next(project=project, pioneer=person)
     return result.assignment if result else None
 
 
 def answer(assignment: Assignment, person: Any, value: Any = "cat") -> Answer:
-    return services.assignment_answer(assignment=assignment, pioneer=person, value=value)
+    return assignment_answer(assignment=assignment, pioneer=person, value=value)
 
 
 def test_next_then_answer_over_the_api(make_project: Any, pioneer: Any) -> None:
@@ -102,7 +104,7 @@ def test_skip_returns_the_item_but_not_to_the_same_pioneer(
     assignment = claim(project, first)
     assert assignment is not None
     assert claim(project, second) is None  # the only slot is reserved
-    services.assignment_skip(assignment=assignment, pioneer=first)
+    assignment_skip(assignment=assignment, pioneer=first)
     assert claim(project, first) is None  # never offered again to who skipped it
     assert claim(project, second) is not None
 
@@ -154,7 +156,7 @@ def test_a_paused_pioneer_cannot_answer_but_can_give_the_item_back(
     with pytest.raises(Forbidden):
         answer(held, pioneer)
     assert not Answer.objects.exists()
-    services.assignment_skip(assignment=held, pioneer=pioneer)
+    assignment_skip(assignment=held, pioneer=pioneer)
     assert Item.objects.get(pk=held.item_id).open_slots == 1  # back in the pool
     with pytest.raises(Forbidden):
         claim(project, pioneer)
@@ -248,9 +250,9 @@ def test_answers_are_validated_against_the_kind(
     good: Any,
     bad: Any,
 ) -> None:
-    project = services.project_create(owner=requester, title="k", kind=kind, **extra)
+    project = project_create(owner=requester, title="k", kind=kind, **extra)
     upload(project, [{"payload": payload}])
-    project = services.project_transition(project=project, actor=requester, action="publish")
+    project = project_publish(project=project, actor=requester)
     assignment = claim(project, pioneer)
     assert assignment is not None
     api = client_for(pioneer)
@@ -288,7 +290,7 @@ def test_answer_twice_after_expiry_or_for_someone_else_is_refused(
 
 def test_paused_project_gives_no_items(make_project: Any, pioneer: Any) -> None:
     project = make_project(items=2)
-    services.project_transition(project=project, actor=project.owner, action="pause")
+    project_pause(project=project, actor=project.owner)
     response = client_for(pioneer).post(f"/api/v1/projects/{project.public_id}/next/")
     assert response.status_code == 409
 

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from django.db import connection
 
-from tasks import services
 from tasks.models import Answer, Assignment, Item
+from tasks.services.feed import assignment_answer, item_claim_next
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.integration]
 
@@ -47,9 +47,7 @@ def test_32_threads_one_item_overlap_one_exactly_one_gets_it(
 ) -> None:
     project = make_project(items=1, overlap=1)
     people = pioneers(32)
-    results, errors = race(
-        people, lambda person: services.item_claim_next(project=project, pioneer=person)
-    )
+    results, errors = race(people, lambda person: item_claim_next(project=project, pioneer=person))
     assert errors == []
     winners = [claim for claim in results if claim is not None]
     assert len(winners) == 1
@@ -62,7 +60,7 @@ def test_one_pioneer_racing_themselves_gets_one_reservation(
 ) -> None:
     project = make_project(items=10, overlap=1)
     results, errors = race(
-        [pioneer] * 8, lambda person: services.item_claim_next(project=project, pioneer=person)
+        [pioneer] * 8, lambda person: item_claim_next(project=project, pioneer=person)
     )
     assert errors == []
     assert len({claim.assignment.pk for claim in results}) == 1
@@ -80,8 +78,8 @@ def test_32_threads_many_items_overlap_three_no_violations(
 
     def work(person: Any) -> int:
         taken = 0
-        while (claim := services.item_claim_next(project=project, pioneer=person)) is not None:
-            services.assignment_answer(assignment=claim.assignment, pioneer=person, value="cat")
+        while (claim := item_claim_next(project=project, pioneer=person)) is not None:
+            assignment_answer(assignment=claim.assignment, pioneer=person, value="cat")
             taken += 1
         return taken
 

@@ -10,6 +10,8 @@ import pytest
 from rest_framework.test import APIClient
 
 from tasks.models import AuditEvent, Item
+from tasks.services.items import items_upload
+from tasks.services.projects import project_close, project_create
 from tests.tasks.conftest import jsonl
 
 pytestmark = pytest.mark.django_db
@@ -108,9 +110,7 @@ def test_good_lines_before_a_late_error_are_rolled_back(
 
 
 def test_pairwise_items_need_both_sides(requester: Any, api: APIClient) -> None:
-    from tasks import services
-
-    project = services.project_create(owner=requester, title="Which is better", kind="pairwise")
+    project = project_create(owner=requester, title="Which is better", kind="pairwise")
     response = post(api, project, b'{"payload": {"a": "x"}}\n', "application/x-ndjson")
     assert response.status_code == 400
     assert "line 1" in response.json()["errors"]["items"][0]
@@ -156,10 +156,8 @@ def test_other_requester_and_pioneers_cannot_upload(
 
 
 def test_closed_project_takes_no_items(make_project: Any, api: APIClient) -> None:
-    from tasks import services
-
     project = make_project(items=1)
-    services.project_transition(project=project, actor=project.owner, action="close")
+    project_close(project=project, actor=project.owner)
     response = post(api, project, b'{"payload": {"t": 1}}\n', "application/x-ndjson")
     assert response.status_code == 409
 
@@ -190,12 +188,10 @@ def test_100000_items_in_one_api_request(make_project: Any, api: APIClient) -> N
 
 
 def test_upload_memory_stays_bounded(make_project: Any, requester: Any) -> None:
-    from tasks import services
-
     project = make_project(items=0, publish=False)
     tracemalloc.start()
     try:
-        services.items_upload(project=project, actor=requester, stream=_Lines(10_000), fmt="jsonl")
+        items_upload(project=project, actor=requester, stream=_Lines(10_000), fmt="jsonl")
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()

@@ -14,10 +14,14 @@ from django.db import connections
 from django.utils import timezone
 
 from accounts.roles import Role
-from tasks import services
+from tasks import throttles
 from tasks.models import Assignment
 from tasks.selectors import can_watch_project
-from tests.accounts.test_feed_socket import connected
+from tasks.services import notifications
+from tasks.services.feed import item_claim_next
+from tasks.services.notifications import remaining_broadcast, reservations_warn
+from tasks.services.projects import project_publish
+from tests.accounts.helpers import connected
 
 
 def in_own_loop(scenario: Callable[[], Coroutine[Any, Any, None]]) -> None:
@@ -57,9 +61,7 @@ async def _publish_and_claim(make_project: Any, user_factory: Any) -> None:
     project = await sync_to_async(make_project)(items=2, publish=False)
     socket = await connected(pioneer)
     try:
-        await sync_to_async(services.project_transition)(
-            project=project, actor=project.owner, action="publish"
-        )
+        await sync_to_async(project_publish)(project=project, actor=project.owner)
         event = await socket.receive_json_from(timeout=5)
         assert event["type"] == "project.published"
         assert event["project"] == str(project.public_id)
@@ -67,8 +69,8 @@ async def _publish_and_claim(make_project: Any, user_factory: Any) -> None:
         topic = f"project:{project.public_id}"
         await socket.send_json_to({"type": "subscribe", "topic": topic})
         assert await socket.receive_json_from(timeout=5) == {"type": "subscribed", "topic": topic}
-        services.REMAINING.reset()  # the upload's window
-        await sync_to_async(services.item_claim_next)(project=project, pioneer=pioneer)
+        throttles.REMAINING.reset()  # the upload's window
+        await sync_to_async(item_claim_next)(project=project, pioneer=pioneer)
         event = await socket.receive_json_from(timeout=5)
         assert event == {
             "type": "project.remaining",
@@ -85,15 +87,15 @@ def test_announcement_and_topic_only_for_those_who_may_work(
     make_project: Any, user_factory: Any, monkeypatch: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
     told: list[Any] = []
-    monkeypatch.setattr(services, "notify_user", lambda *, user, event: told.append(user))
+    monkeypatch.setattr(notifications, "notify_user", lambda *, user, event: told.append(user))
     pioneer = user_factory(roles=[Role.PIONEER], verified=True)
     unverified = user_factory(roles=[Role.PIONEER], verified=False)
     requester_only = user_factory(roles=[Role.REQUESTER], verified=True)
     project = make_project(items=1, publish=False)
     high = make_project(items=1, publish=False, min_level=5)
     with django_capture_on_commit_callbacks(execute=True):
-        services.project_transition(project=project, actor=project.owner, action="publish")
-        services.project_transition(project=high, actor=high.owner, action="publish")
+        project_publish(project=project, actor=project.owner)
+        project_publish(project=high, actor=high.owner)
     assert told == [pioneer]  # the level-5 project told nobody
     topic = str(project.public_id)
     assert can_watch_project(pioneer, topic)
@@ -109,16 +111,16 @@ def test_holders_are_warned_once_before_their_reservation_expires(
     make_project: Any, pioneer: Any, monkeypatch: Any
 ) -> None:
     sent: list[dict[str, Any]] = []
-    monkeypatch.setattr(services, "notify_user", lambda *, user, event: sent.append(event))
+    monkeypatch.setattr(notifications, "notify_user", lambda *, user, event: sent.append(event))
     project = make_project(items=2)
-    claim = services.item_claim_next(project=project, pioneer=pioneer)
+    claim = item_claim_next(project=project, pioneer=pioneer)
     assert claim is not None
-    assert services.reservations_warn() == 0  # ten minutes left: too early
+    assert reservations_warn() == 0  # ten minutes left: too early
     Assignment.objects.filter(pk=claim.assignment.pk).update(
         expires_at=timezone.now() + timedelta(seconds=30)
     )
-    assert services.reservations_warn() == 1
-    assert services.reservations_warn() == 0  # once only
+    assert reservations_warn() == 1
+    assert reservations_warn() == 0  # once only
     assert sent[-1]["type"] == "assignment.expiring"
     assert sent[-1]["assignment"] == str(claim.assignment.public_id)
 
@@ -128,13 +130,13 @@ def test_remaining_counts_are_debounced(
     make_project: Any, pioneers: Any, monkeypatch: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
     sent: list[dict[str, Any]] = []
-    monkeypatch.setattr(services, "notify_topic", lambda *, topic, event: sent.append(event))
+    monkeypatch.setattr(notifications, "notify_topic", lambda *, topic, event: sent.append(event))
     project = make_project(items=5, overlap=1)
-    services.REMAINING.reset()  # the upload's window
+    throttles.REMAINING.reset()  # the upload's window
     people = pioneers(4)
     with django_capture_on_commit_callbacks(execute=True):
         for person in people:
-            services.item_claim_next(project=project, pioneer=person)
+            item_claim_next(project=project, pioneer=person)
     remaining = [event for event in sent if event["type"] == "project.remaining"]
     assert len(remaining) == 1  # four claims within two seconds: one event
     # Read at the window's end, so it holds the fourth claim too.
@@ -147,10 +149,10 @@ def test_a_broadcast_of_unchanged_counts_sends_nothing(
 ) -> None:
     sent: list[dict[str, Any]] = []
     project = make_project(items=3, overlap=1)
-    monkeypatch.setattr(services, "notify_topic", lambda *, topic, event: sent.append(event))
-    services.remaining_broadcast(project_id=project.pk)
-    services.remaining_broadcast(project_id=project.pk)
+    monkeypatch.setattr(notifications, "notify_topic", lambda *, topic, event: sent.append(event))
+    remaining_broadcast(project=project)
+    remaining_broadcast(project=project)
     assert len(sent) == 1
-    services.item_claim_next(project=project, pioneer=pioneer)
-    services.remaining_broadcast(project_id=project.pk)
+    item_claim_next(project=project, pioneer=pioneer)
+    remaining_broadcast(project=project)
     assert [event["remaining_items"] for event in sent] == [3, 2]

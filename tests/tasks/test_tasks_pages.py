@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from tasks import services
 from tasks.models import Answer, Project, State
+from tasks.services.feed import assignment_answer, item_claim_next
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -52,7 +52,7 @@ def test_work_page_answers_and_loads_the_next_item_at_once(make_project: Any, pi
     html = fragment.content.decode()
     assert "<html" not in html  # a fragment for htmx to swap in
     assert 'data-key="1"' in html
-    first = services.item_claim_next(project=project, pioneer=pioneer)
+    first = item_claim_next(project=project, pioneer=pioneer)
     assert first is not None
     assert not first.created
 
@@ -62,7 +62,7 @@ def test_work_page_answers_and_loads_the_next_item_at_once(make_project: Any, pi
     assert after.status_code == 200
     assert "Answer saved." in after.content.decode()
     assert Answer.objects.get().value == "dog"
-    second = services.item_claim_next(project=project, pioneer=pioneer)
+    second = item_claim_next(project=project, pioneer=pioneer)
     assert second is not None
     assert second.assignment.item_id != first.assignment.item_id
     assert f"/tasks/assignments/{second.assignment.public_id}/answer/" in after.content.decode()
@@ -71,7 +71,7 @@ def test_work_page_answers_and_loads_the_next_item_at_once(make_project: Any, pi
 def test_work_page_shows_invalid_answer_and_keeps_the_item(make_project: Any, pioneer: Any) -> None:
     project = make_project(items=1)
     client = browser_for(pioneer)
-    claim = services.item_claim_next(project=project, pioneer=pioneer)
+    claim = item_claim_next(project=project, pioneer=pioneer)
     assert claim is not None
     response = client.post(
         f"/tasks/assignments/{claim.assignment.public_id}/answer/", {"value": "horse"}, **HTMX
@@ -84,7 +84,7 @@ def test_work_page_shows_invalid_answer_and_keeps_the_item(make_project: Any, pi
 def test_skip_without_javascript_gives_a_full_page(make_project: Any, pioneer: Any) -> None:
     project = make_project(items=1, overlap=1)
     client = browser_for(pioneer)
-    claim = services.item_claim_next(project=project, pioneer=pioneer)
+    claim = item_claim_next(project=project, pioneer=pioneer)
     assert claim is not None
     response = client.post(f"/tasks/assignments/{claim.assignment.public_id}/skip/")
     assert response.status_code == 200
@@ -96,7 +96,7 @@ def test_skip_without_javascript_gives_a_full_page(make_project: Any, pioneer: A
 def test_someone_elses_assignment_page_is_404(make_project: Any, pioneers: Any) -> None:
     project = make_project(items=1)
     owner, other = pioneers(2)
-    claim = services.item_claim_next(project=project, pioneer=owner)
+    claim = item_claim_next(project=project, pioneer=owner)
     assert claim is not None
     response = browser_for(other).post(
         f"/tasks/assignments/{claim.assignment.public_id}/answer/", {"value": "cat"}
@@ -175,8 +175,8 @@ def test_results_page_in_fixed_queries(
 ) -> None:
     project = make_project(items=count, overlap=2)
     for person in pioneers(2):
-        while (claim := services.item_claim_next(project=project, pioneer=person)) is not None:
-            services.assignment_answer(assignment=claim.assignment, pioneer=person, value="dog")
+        while (claim := item_claim_next(project=project, pioneer=person)) is not None:
+            assignment_answer(assignment=claim.assignment, pioneer=person, value="dog")
     client = browser_for(requester)
     with django_assert_max_num_queries(16):
         response = client.get(f"/requester/projects/{project.public_id}/results/?method=majority")

@@ -13,8 +13,12 @@ from rest_framework.test import APIClient
 
 from ledger.models import Leaf
 from ledger.pseudonyms import pseudonym
-from tasks import results, services
+from tasks import results
 from tasks.models import AuditEvent, DatasetExport
+from tasks.services import exports
+from tasks.services.exports import export_create
+from tasks.services.feed import assignment_answer, item_claim_next
+from tasks.services.projects import project_update
 
 pytestmark = pytest.mark.django_db
 
@@ -33,10 +37,10 @@ def answered(make_project: Any, pioneers: Any) -> tuple[Any, list[Any]]:
     votes = {0: ["cat", "cat", "dog"], 1: ["dog", "dog", "dog"]}
     for index, person in enumerate(people):
         for _ in range(2):
-            claim = services.item_claim_next(project=project, pioneer=person)
+            claim = item_claim_next(project=project, pioneer=person)
             assert claim is not None
             number = int(claim.assignment.item.payload["text"].split()[-1])
-            services.assignment_answer(
+            assignment_answer(
                 assignment=claim.assignment, pioneer=person, value=votes[number][index]
             )
     return project, people
@@ -117,11 +121,11 @@ def test_aggregates_are_computed_once_per_state_of_the_answers(
     assert again.labels == first.labels
 
     # A new answer is a new state: computed again, and the new answer counts.
-    services.project_update(project=project, actor=project.owner, overlap=4)
+    project_update(project=project, actor=project.owner, overlap=4)
     newcomer = pioneers(1)[0]
-    claim = services.item_claim_next(project=project, pioneer=newcomer)
+    claim = item_claim_next(project=project, pioneer=newcomer)
     assert claim is not None
-    services.assignment_answer(assignment=claim.assignment, pioneer=newcomer, value="bird")
+    assignment_answer(assignment=claim.assignment, pioneer=newcomer, value="bird")
     fresh = results.aggregate(project=project)
     assert len(runs) == 2
     assert sum(fresh.answer_counts.values()) == sum(first.answer_counts.values()) + 1
@@ -135,10 +139,10 @@ def test_results_page_through_filtered_and_unfiltered_items(
     project = make_project(items=8, overlap=1)
     [person] = pioneers(1)
     for _ in range(7):
-        claim = services.item_claim_next(project=project, pioneer=person)
+        claim = item_claim_next(project=project, pioneer=person)
         assert claim is not None
         number = int(claim.assignment.item.payload["text"].split()[-1])
-        services.assignment_answer(
+        assignment_answer(
             assignment=claim.assignment, pioneer=person, value="cat" if number % 2 == 0 else "dog"
         )
     api = client_for(requester)
@@ -170,8 +174,8 @@ def test_results_query_count_does_not_grow(
 ) -> None:
     project = make_project(items=count, overlap=1)
     [person] = pioneers(1)
-    while (claim := services.item_claim_next(project=project, pioneer=person)) is not None:
-        services.assignment_answer(assignment=claim.assignment, pioneer=person, value="cat")
+    while (claim := item_claim_next(project=project, pioneer=person)) is not None:
+        assignment_answer(assignment=claim.assignment, pioneer=person, value="cat")
     api = client_for(requester)
     with django_assert_max_num_queries(14):
         response = api.get(f"/api/v1/projects/{project.public_id}/results/")
@@ -273,15 +277,13 @@ def test_an_export_needs_a_post_with_the_csrf_token(make_project: Any, requester
 def test_a_failed_ledger_write_leaves_no_export_row(
     make_project: Any, requester: Any, monkeypatch: Any
 ) -> None:
-    import ledger.services
-
-    def broken(kind: str, payload: dict[str, Any]) -> Any:
+    def broken(*, kind: str, payload: dict[str, Any]) -> Any:
         raise RuntimeError("ledger unavailable")
 
-    monkeypatch.setattr(ledger.services, "record", broken)
+    monkeypatch.setattr(exports, "entry_record", broken)
     project = make_project(items=1)
     with pytest.raises(RuntimeError):
-        services.export_create(project=project, actor=requester, fmt="jsonl")
+        export_create(project=project, actor=requester, fmt="jsonl")
     assert not DatasetExport.objects.exists()
 
 
@@ -290,9 +292,9 @@ def test_gold_accuracy_per_pioneer_is_pseudonymous(
 ) -> None:
     project = make_project(items=3, gold=2)
     project.gold_rate = 1.0
-    claim = services.item_claim_next(project=project, pioneer=pioneer)
+    claim = item_claim_next(project=project, pioneer=pioneer)
     assert claim is not None
-    services.assignment_answer(assignment=claim.assignment, pioneer=pioneer, value="cat")
+    assignment_answer(assignment=claim.assignment, pioneer=pioneer, value="cat")
     body = client_for(requester).get(f"/api/v1/projects/{project.public_id}/results/").json()
     assert body["gold_accuracy"] == [
         {
@@ -331,8 +333,8 @@ def test_a_requester_cannot_link_a_pioneer_across_projects_or_to_the_public_log(
     names = []
     for _ in range(2):
         project = make_project(items=2, overlap=1)
-        while (claim := services.item_claim_next(project=project, pioneer=pioneer)) is not None:
-            services.assignment_answer(assignment=claim.assignment, pioneer=pioneer, value="cat")
+        while (claim := item_claim_next(project=project, pioneer=pioneer)) is not None:
+            assignment_answer(assignment=claim.assignment, pioneer=pioneer, value="cat")
         first = export_names(project)
         assert len(first) == 1  # both answers under one name
         assert export_names(project) == first  # and the same name in the next export

@@ -4,8 +4,8 @@ import pytest
 from django.core.management import call_command
 
 from accounts.models import User
-from tasks import services
 from tasks.models import Item, Project, State
+from tasks.services.feed import item_claim_next
 
 pytestmark = pytest.mark.django_db
 
@@ -18,5 +18,5 @@ def test_demo_project_is_seeded_once_and_workable_by_the_verified_pioneer() -> N
     assert project.owner.email == "requester@example.com"
     assert Item.objects.filter(project=project, is_gold=True).exists()
     verified = User.objects.get(email="verified@example.com")
-    claim = services.item_claim_next(project=project, pioneer=verified)
+    claim = item_claim_next(project=project, pioneer=verified)
     assert claim is not None

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from django.db import connection
 
-from tasks import services
+from tasks.services.feed import assignment_answer, item_claim_next
 
 pytestmark = pytest.mark.django_db
 
@@ -20,9 +20,9 @@ def test_the_hot_statements_are_prepared_on_the_server(
     every call."""
     project = make_project(items=8, reward=1)
     for _ in range(8):
-        claim = services.item_claim_next(project=project, pioneer=pioneer)
+        claim = item_claim_next(project=project, pioneer=pioneer)
         assert claim is not None
-        services.assignment_answer(assignment=claim.assignment, pioneer=pioneer, value="cat")
+        assignment_answer(assignment=claim.assignment, pioneer=pioneer, value="cat")
     with connection.cursor() as cursor:
         cursor.execute("SELECT statement FROM pg_prepared_statements")
         prepared = [row[0] for row in cursor.fetchall()]

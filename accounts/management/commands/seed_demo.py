@@ -84,22 +84,24 @@ class Command(BaseCommand):
         call_command("seed_kyc")
         call_command("seed_community")
 
-    @transaction.atomic
     def _ensure(self, account: DemoAccount) -> None:
-        user, created = User.objects.get_or_create(
-            email=account.email, defaults={"is_staff": account.staff}
-        )
+        with transaction.atomic():
+            user, created = User.objects.get_or_create(
+                email=account.email, defaults={"is_staff": account.staff}
+            )
+            if created:
+                user.set_password(DEMO_PASSWORD)
+                user.save(update_fields=["password"])
+            EmailAddress.objects.update_or_create(
+                user=user, email=account.email, defaults={"verified": True, "primary": True}
+            )
+            for role in account.roles:
+                services.user_grant_role(user=user, role=role)
+            if account.totp_secret:
+                _ensure_totp(user, account.totp_secret)
+        # A service transaction of its own (durable), so after the account's.
         if created:
-            user.set_password(DEMO_PASSWORD)
-            user.save(update_fields=["password"])
             services.profile_update(user=user, display_name=account.display_name)
-        EmailAddress.objects.update_or_create(
-            user=user, email=account.email, defaults={"verified": True, "primary": True}
-        )
-        for role in account.roles:
-            services.user_grant_role(user=user, role=role)
-        if account.totp_secret:
-            _ensure_totp(user, account.totp_secret)
         # Verification comes from an approved KYC case: seed_kyc makes one for the accounts
         # marked verified, as a moderator would.
 

@@ -14,8 +14,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import User
-from tasks import services
 from tasks.models import Project
+from tasks.services import items, projects
 
 TITLE = "Sentiment of product reviews"
 INSTRUCTIONS = """Read the review and choose the **overall sentiment** of its author.
@@ -72,7 +72,7 @@ class Command(BaseCommand):
         if Project.objects.filter(owner=owner, title=TITLE).exists():
             self.stdout.write(f"Demo project exists: {TITLE}")
             return
-        project = services.project_create(
+        project = projects.project_create(
             owner=owner,
             title=TITLE,
             kind="single_label",
@@ -91,6 +91,6 @@ class Command(BaseCommand):
         ]
         lines += [{"payload": {"review": text}, "gold": label} for text, label in GOLD]
         body = "".join(json.dumps(line) + "\n" for line in lines).encode()
-        services.items_upload(project=project, actor=owner, stream=io.BytesIO(body), fmt="jsonl")
-        services.project_transition(project=project, actor=owner, action="publish")
+        items.items_upload(project=project, actor=owner, stream=io.BytesIO(body), fmt="jsonl")
+        projects.project_publish(project=project, actor=owner)
         self.stdout.write(self.style.SUCCESS(f"Demo project published: {TITLE}"))
