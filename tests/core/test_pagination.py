@@ -10,7 +10,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from accounts.roles import Role
-from tasks.services import project_create
+from tasks.services.projects import project_create
 from tests.conftest import sign_in_with_totp
 
 
