@@ -18,10 +18,32 @@ from core.api import PayloadTooLarge
 from core.errors import DomainError, RetryLater
 
 
-def _field_errors(data: Any) -> dict[str, Any]:
+def _field_errors(data: Any) -> dict[str, list[Any]]:
     if isinstance(data, dict):
-        return data
+        return dict(_flattened(data, ""))
     return {"non_field_errors": data if isinstance(data, list) else [data]}
+
+
+def _flattened(errors: Any, path: str) -> list[tuple[str, list[Any]]]:
+    """Errors of nested fields (a list's items, a nested object's fields) under one key per
+    field, `cohosts[0]` or `address.city`, so every error is a list of messages under a name
+    and the contract's shape holds at any depth."""
+    if isinstance(errors, dict):
+        found = []
+        for key, value in errors.items():
+            if isinstance(key, int):
+                name = f"{path}[{key}]"
+            else:
+                name = f"{path}.{key}" if path else str(key)
+            found.extend(_flattened(value, name))
+        return found
+    if isinstance(errors, list) and any(isinstance(item, dict | list) for item in errors):
+        found = []
+        for index, item in enumerate(errors):
+            if item:
+                found.extend(_flattened(item, f"{path}[{index}]"))
+        return found
+    return [(path or "non_field_errors", errors if isinstance(errors, list) else [errors])]
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
