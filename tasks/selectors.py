@@ -70,6 +70,15 @@ def feed_projects(*, user: User) -> QuerySet[Project]:
     )
 
 
+def feed_project(*, user: User, public_id: Any) -> Project:
+    """One project of the pioneer's feed (404 when it is not in it), for the card a live
+    announcement adds to an open feed page."""
+    project = feed_projects(user=user).filter(public_id=_parse_id(public_id)).first()
+    if project is None:
+        raise NotFound("No such project in your feed.")
+    return project
+
+
 def owner_projects(*, user: User) -> QuerySet[Project]:
     if not may_publish(user=user):
         raise Forbidden("Only requesters have projects.")

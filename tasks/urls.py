@@ -6,6 +6,7 @@ app_name = "tasks"
 
 urlpatterns = [
     path("tasks/", views.feed, name="feed"),
+    path("tasks/<str:public_id>/card/", views.feed_card, name="feed-card"),
     path("tasks/<str:public_id>/work/", views.work, name="work"),
     path("tasks/<str:public_id>/work/next/", views.work_next, name="work-next"),
     path("tasks/assignments/<str:public_id>/answer/", views.work_answer, name="answer"),

@@ -49,6 +49,14 @@ def feed(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "tasks/feed.html", context)
 
 
+@login_required
+@require_GET
+def feed_card(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    """One feed card, for a project announced live to an open feed page."""
+    project = selectors.feed_project(user=request.user, public_id=public_id)
+    return render(request, "tasks/_project_card.html", {"project": project})
+
+
 def _item_context(project: Project, assignment: Assignment | None) -> dict[str, Any]:
     context: dict[str, Any] = {"project": project, "assignment": assignment}
     if project.kind == "rating":

@@ -33,6 +33,34 @@ def test_feed_page_lists_projects_in_fixed_queries(
     assert response.content.decode().count("Start working") == count
 
 
+def test_feed_card_is_the_feed_pages_card_and_only_for_projects_in_the_feed(
+    make_project: Any, pioneer: Any, user_factory: Any
+) -> None:
+    project = make_project(items=1, reward=1)
+    client = browser_for(pioneer)
+    card = client.get(f"/tasks/{project.public_id}/card/")
+    assert card.status_code == 200
+    text = card.content.decode()
+    assert text.strip() in client.get("/tasks/").content.decode()
+    assert "1 point per answer" in text
+    assert "1 item" in text
+    assert "Start working" in text
+    draft = make_project(publish=False)
+    assert client.get(f"/tasks/{draft.public_id}/card/").status_code == 404
+    unverified = browser_for(user_factory(verified=False))
+    assert unverified.get(f"/tasks/{project.public_id}/card/").status_code == 403
+
+
+def test_a_finished_project_offers_no_work(make_project: Any, pioneer: Any, pioneers: Any) -> None:
+    project = make_project(items=1, overlap=1)
+    worker = pioneers(1)[0]
+    claim = item_claim_next(project=project, pioneer=worker)
+    assert claim is not None
+    text = browser_for(pioneer).get("/tasks/").content.decode()
+    assert "nothing left to do here" in text
+    assert 'data-start="' + str(project.public_id) + '" hidden' in text
+
+
 def test_feed_page_explains_a_refusal(make_project: Any, user_factory: Any) -> None:
     make_project()
     response = browser_for(user_factory(verified=False)).get("/tasks/")
