@@ -26,4 +26,21 @@ urlpatterns = [
     ),
     path("requester/projects/<str:public_id>/pause/", views.project_pause, name="project-pause"),
     path("requester/projects/<str:public_id>/close/", views.project_close, name="project-close"),
+    path(
+        "requester/projects/<str:public_id>/close/confirm/",
+        views.project_close_confirm,
+        name="project-close-confirm",
+    ),
+    path(
+        "requester/projects/<str:public_id>/sample.csv",
+        views.project_sample,
+        {"fmt": "csv"},
+        name="project-sample-csv",
+    ),
+    path(
+        "requester/projects/<str:public_id>/sample.jsonl",
+        views.project_sample,
+        {"fmt": "jsonl"},
+        name="project-sample-jsonl",
+    ),
 ]

@@ -108,10 +108,11 @@
       var bar = document.getElementById("upload-progress");
       errors.textContent = "";
       if (!file) { status.textContent = "Choose a file first."; return; }
-      var jsonl = /\.(jsonl|ndjson)$/i.test(file.name);
+      var type = /\.(jsonl|ndjson)$/i.test(file.name) ? "application/x-ndjson"
+        : /\.csv$/i.test(file.name) ? "text/csv" : "application/json";
       var request = new XMLHttpRequest();
       request.open("POST", upload.dataset.uploadUrl);
-      request.setRequestHeader("Content-Type", jsonl ? "application/x-ndjson" : "application/json");
+      request.setRequestHeader("Content-Type", type);
       request.setRequestHeader("X-CSRFToken", csrfToken());
       bar.hidden = false;
       bar.value = 0;
