@@ -74,6 +74,8 @@ class Case(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     decided_at = models.DateTimeField(null=True, blank=True)
+    # The transparency log's entry of the latest decision, so the person can check it.
+    decision_entry = models.BigIntegerField(null=True, blank=True)
     reason_codes = models.JSONField(default=list, blank=True)
     decision_note = models.TextField(blank=True)
     resubmission_reasons = models.TextField(blank=True, help_text="shown to the pioneer")

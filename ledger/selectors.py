@@ -134,3 +134,8 @@ def entries(*, start: int, end: int, limit: int) -> list[Leaf]:
         raise InvalidInput("Must be larger than start.", field="end")
     end = min(end, start + limit)
     return list(Leaf.objects.filter(index__gte=start, index__lt=end).order_by("index"))
+
+
+def recent_entries(*, limit: int = 20) -> list[Leaf]:
+    """The latest entries, newest first, without their data (the page links to each)."""
+    return list(Leaf.objects.order_by("-index").only("index", "kind", "created_at")[:limit])

@@ -36,6 +36,7 @@ def transparency(request: HttpRequest) -> HttpResponse:
         "head": head_payload(head) if head else None,
         "form": form,
         "size": selectors.current_tree_size(),
+        "recent": selectors.recent_entries(),
     }
     status = 200
     if (

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import IO, Any, cast
 
 from django.http import FileResponse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import parsers, serializers, status
 from rest_framework.negotiation import DefaultContentNegotiation
@@ -175,11 +176,14 @@ class ItemUploadView(APIView):
         request={
             "application/json": ItemInputSerializer(many=True),
             "application/x-ndjson": ItemInputSerializer(many=True),
+            "text/csv": OpenApiTypes.STR,
         },
         description=(
             "A JSON list of items, or JSON Lines (one item object per line; "
-            "`application/jsonl` and `text/jsonl` are read the same way). All or nothing: "
-            "`errors.items` names each bad line."
+            "`application/jsonl` and `text/jsonl` are read the same way), or CSV with a "
+            "header row: `ref` and `gold` columns are the item's own, every other column "
+            "(`text`, or `payload.text` as the CSV export names it) a payload field. All or "
+            "nothing: `errors.items` names each bad line."
         ),
         responses={201: UploadOutputSerializer, 409: CONFLICT},
     )
@@ -192,9 +196,12 @@ class ItemUploadView(APIView):
             fmt = "jsonl"
         elif content_type == "application/json":
             fmt = "json"
+        elif content_type == "text/csv":
+            fmt = "csv"
         else:
             raise InvalidInput(
-                "Send application/json (a list) or application/x-ndjson (JSON Lines).",
+                "Send application/json (a list), application/x-ndjson (JSON Lines) "
+                "or text/csv (a header row, then one item per row).",
                 field="items",
             )
         length = request.META.get("CONTENT_LENGTH")

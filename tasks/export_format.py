@@ -1,6 +1,10 @@
 """The export's bytes: per item, its aggregated label and every answer with its provenance
 (pseudonymous pioneer, time, gold accuracy then), as JSON Lines or CSV.
 
+CSV is for spreadsheets: cells hold plain values (`cat`, not `"cat"`; a multi-label answer
+as `cat; dog`), and each top-level field of the items' payloads gets its own
+`payload.<field>` column.
+
 Streamed: items and answers come from two ordered queries read in step, and the bytes
 leave in chunks, so memory is bounded by the aggregate, not by the export's size.
 """
@@ -62,6 +66,46 @@ def _items_with_answers(project: Project) -> Iterator[tuple[Item, list[dict[str,
         yield item, group
 
 
+FORMULA_STARTS = frozenset("=+-@\t\r")
+
+
+def plain(value: Any) -> str:
+    """A JSON value as a spreadsheet cell: text as is, numbers and booleans as JSON writes
+    them, a list of plain values joined by "; ", anything nested as compact JSON."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        # Text from pioneers and requesters that a spreadsheet would run as a formula
+        # (OWASP's CSV injection) is kept as text with a leading apostrophe.
+        return "'" + value if value[:1] in FORMULA_STARTS else value
+    if isinstance(value, bool | int | float):
+        return json.dumps(value)
+    if isinstance(value, list) and all(
+        isinstance(part, str | bool | int | float) for part in value
+    ):
+        return "; ".join(plain(part) for part in value)
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+def payload_columns(project: Project) -> tuple[list[str], bool]:
+    """The payloads' top-level fields in first-seen order, and whether any payload is not
+    an object (it then goes whole into a `payload` column). One pass over the payloads
+    before the rows, since a CSV header comes first."""
+    fields: dict[str, None] = {}
+    loose = False
+    for payload in (
+        Item.objects.filter(project=project, is_gold=False)
+        .order_by("pk")
+        .values_list("payload", flat=True)
+        .iterator(chunk_size=EXPORT_BATCH)
+    ):
+        if isinstance(payload, dict):
+            fields.update(dict.fromkeys(payload))
+        else:
+            loose = True
+    return list(fields), loose
+
+
 def export_chunks(
     *, project: Project, fmt: str, stats: dict[str, int], method: str | None = None
 ) -> Iterator[bytes]:
@@ -69,12 +113,16 @@ def export_chunks(
     results = aggregate(project=project, method=method)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n") if fmt == "csv" else None
+    fields: list[str] = []
+    loose = False
     if writer is not None:
+        fields, loose = payload_columns(project)
         writer.writerow(
             [
                 "item_id",
                 "ref",
-                "payload",
+                *(["payload"] if loose else []),
+                *(f"payload.{field}" for field in fields),
                 "label",
                 "confidence",
                 "method",
@@ -100,11 +148,17 @@ def export_chunks(
             }
             buffer.write(json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n")
         else:
+            payload = item.payload if isinstance(item.payload, dict) else {}
             head = [
                 str(item.public_id),
                 item.ref,
-                json.dumps(item.payload, ensure_ascii=False, separators=(",", ":")),
-                "" if label is None else json.dumps(label, ensure_ascii=False),
+                *(
+                    [plain(None if isinstance(item.payload, dict) else item.payload)]
+                    if loose
+                    else []
+                ),
+                *(plain(payload.get(field)) for field in fields),
+                plain(label),
                 "" if confidence is None else f"{confidence:.6f}",
                 results.method if label is not None else "",
             ]
@@ -118,7 +172,7 @@ def export_chunks(
                     [
                         *head,
                         answer["pioneer"],
-                        json.dumps(answer["value"], ensure_ascii=False),
+                        plain(answer["value"]),
                         answer["answered_at"],
                         "" if accuracy is None else f"{accuracy:.6f}",
                     ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
@@ -11,7 +12,16 @@ from django.utils import timezone
 
 from core.errors import Forbidden, NotFound
 from reputation import selectors as reputation_selectors
-from tasks.models import Assignment, AssignmentStatus, Credit, GoldScore, Item, Project, State
+from tasks.models import (
+    Answer,
+    Assignment,
+    AssignmentStatus,
+    Credit,
+    GoldScore,
+    Item,
+    Project,
+    State,
+)
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -68,6 +78,15 @@ def feed_projects(*, user: User) -> QuerySet[Project]:
             gold_scores__pioneer=user, gold_scores__paused_at__isnull=False
         )
     )
+
+
+def feed_project(*, user: User, public_id: Any) -> Project:
+    """One project of the pioneer's feed (404 when it is not in it), for the card a live
+    announcement adds to an open feed page."""
+    project = feed_projects(user=user).filter(public_id=_parse_id(public_id)).first()
+    if project is None:
+        raise NotFound("No such project in your feed.")
+    return project
 
 
 def owner_projects(*, user: User) -> QuerySet[Project]:
@@ -162,6 +181,46 @@ def credit_balance(*, user: User) -> int:
 
 def gold_score(*, user: User, project: Project) -> GoldScore | None:
     return GoldScore.objects.filter(project=project, pioneer=user).first()
+
+
+ITEMS_SHOWN = 100
+
+
+def project_items_shown(*, project: Project, limit: int = ITEMS_SHOWN) -> list[Item]:
+    """The project's first items in upload order, each with its answers and open
+    reservations counted (in the same query, so the page does not grow with rows) and a
+    `state` in words."""
+    answers = (
+        Answer.objects.filter(item=OuterRef("pk"))
+        .values("item")
+        .annotate(total=Count("pk"))
+        .values("total")[:1]
+    )
+    reserved = (
+        Assignment.objects.filter(item=OuterRef("pk"), status=AssignmentStatus.RESERVED)
+        .values("item")
+        .annotate(total=Count("pk"))
+        .values("total")[:1]
+    )
+    rows: list[Item] = list(
+        Item.objects.filter(project=project)
+        .annotate(
+            answer_count=Coalesce(Subquery(answers, output_field=IntegerField()), Value(0)),
+            reserved_count=Coalesce(Subquery(reserved, output_field=IntegerField()), Value(0)),
+        )
+        .order_by("pk")[:limit]
+    )
+    for item in rows:
+        item.preview = json.dumps(item.payload, ensure_ascii=False)  # type: ignore[attr-defined]
+        if item.is_gold:
+            item.state = "gold"  # type: ignore[attr-defined]
+        elif item.open_slots > 0:
+            item.state = "open"  # type: ignore[attr-defined]
+        elif item.reserved_count:  # type: ignore[attr-defined]
+            item.state = "being answered"  # type: ignore[attr-defined]
+        else:
+            item.state = "complete"  # type: ignore[attr-defined]
+    return rows
 
 
 def project_item_counts(*, project: Project) -> dict[str, int]:

@@ -6,6 +6,7 @@ app_name = "tasks"
 
 urlpatterns = [
     path("tasks/", views.feed, name="feed"),
+    path("tasks/<str:public_id>/card/", views.feed_card, name="feed-card"),
     path("tasks/<str:public_id>/work/", views.work, name="work"),
     path("tasks/<str:public_id>/work/next/", views.work_next, name="work-next"),
     path("tasks/assignments/<str:public_id>/answer/", views.work_answer, name="answer"),
@@ -25,4 +26,21 @@ urlpatterns = [
     ),
     path("requester/projects/<str:public_id>/pause/", views.project_pause, name="project-pause"),
     path("requester/projects/<str:public_id>/close/", views.project_close, name="project-close"),
+    path(
+        "requester/projects/<str:public_id>/close/confirm/",
+        views.project_close_confirm,
+        name="project-close-confirm",
+    ),
+    path(
+        "requester/projects/<str:public_id>/sample.csv",
+        views.project_sample,
+        {"fmt": "csv"},
+        name="project-sample-csv",
+    ),
+    path(
+        "requester/projects/<str:public_id>/sample.jsonl",
+        views.project_sample,
+        {"fmt": "jsonl"},
+        name="project-sample-jsonl",
+    ),
 ]

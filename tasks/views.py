@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from core.errors import DomainError
 from core.middleware import form_error
 from core.types import AuthenticatedHttpRequest
-from tasks import results, selectors
+from tasks import results, samples, selectors
 from tasks.forms import ProjectForm, ResultsFilterForm, answer_from_post
 from tasks.models import Assignment, Project
 from tasks.services import feed as feed_services
@@ -47,6 +47,14 @@ def feed(request: AuthenticatedHttpRequest) -> HttpResponse:
         context["refusal"] = error.message
         context["projects"] = []
     return render(request, "tasks/feed.html", context)
+
+
+@login_required
+@require_GET
+def feed_card(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    """One feed card, for a project announced live to an open feed page."""
+    project = selectors.feed_project(user=request.user, public_id=public_id)
+    return render(request, "tasks/_project_card.html", {"project": project})
 
 
 def _item_context(project: Project, assignment: Assignment | None) -> dict[str, Any]:
@@ -194,6 +202,8 @@ def project_edit(request: AuthenticatedHttpRequest, public_id: str) -> HttpRespo
         "project": project,
         "form": form,
         "counts": selectors.project_item_counts(project=project),
+        "items": selectors.project_items_shown(project=project),
+        "items_shown": selectors.ITEMS_SHOWN,
         "upload_url": reverse("tasks-api:project-items", args=[project.public_id]),
     }
     return render(request, "tasks/project_edit.html", context, status=status)
@@ -227,6 +237,29 @@ def project_pause(request: AuthenticatedHttpRequest, public_id: str) -> HttpResp
 @require_POST
 def project_close(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
     return _move(request, public_id, projects.project_close, "close")
+
+
+@login_required
+@require_GET
+def project_close_confirm(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    """Closing cannot be undone, so the project page's Close leads here first."""
+    project = selectors.project_for_owner(user=request.user, public_id=public_id)
+    return render(request, "tasks/project_close.html", {"project": project})
+
+
+@login_required
+@require_GET
+def project_sample(request: AuthenticatedHttpRequest, public_id: str, fmt: str) -> HttpResponse:
+    """A sample item file for the project's kind and labels, in CSV or JSON Lines."""
+    project = selectors.project_for_owner(user=request.user, public_id=public_id)
+    spec = projects.project_spec(project)
+    if fmt == "csv":
+        body, content_type = samples.sample_csv(spec), "text/csv; charset=utf-8"
+    else:
+        body, content_type = samples.sample_jsonl(spec), "application/x-ndjson; charset=utf-8"
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="sample-items-{project.kind}.{fmt}"'
+    return response
 
 
 # The results page shows the first rows; the API pages through all of them, and the

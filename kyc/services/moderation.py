@@ -163,7 +163,7 @@ def case_record_outcome(
         ValidatorVote.objects.filter(case=case, answer=(target != State.APPROVED)).update(
             agreed_with_decision=False
         )
-    entry_record(
+    entry = entry_record(
         kind="kyc.decision",
         payload={
             "case": pseudonym("kyc.case", case.public_id),
@@ -172,6 +172,8 @@ def case_record_outcome(
             "decided_at": utc_timestamp(now),
         },
     )
+    case.decision_entry = entry.index
+    case.save(update_fields=["decision_entry"])
     _tell_pioneer(user, case)
 
 

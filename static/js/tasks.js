@@ -13,27 +13,40 @@
   var live = document.getElementById("tasks-live");
   function say(text) { if (live) live.textContent = text; }
 
+  // A live announcement adds the project's card as the server renders it, so it shows
+  // what every other card shows (kind, reward, remaining items, level).
   function addProjectCard(event) {
     var list = document.getElementById("project-list");
     if (!list || list.querySelector('[data-project="' + event.project + '"]')) return;
-    var empty = document.getElementById("feed-empty");
-    if (empty) empty.remove();
-    var card = document.createElement("article");
-    card.className = "card project-card project-new";
-    card.dataset.project = event.project;
-    var eyebrow = document.createElement("p");
-    eyebrow.className = "eyebrow";
-    eyebrow.textContent = "New";
-    var title = document.createElement("h2");
-    title.textContent = event.title;
-    var reward = document.createElement("p");
-    reward.textContent = event.reward + " points per answer";
-    var link = document.createElement("a");
-    link.className = "button";
-    link.href = "/tasks/" + encodeURIComponent(event.project) + "/work/";
-    link.textContent = "Start working";
-    card.append(eyebrow, title, reward, link);
-    list.prepend(card);
+    fetch("/tasks/" + encodeURIComponent(event.project) + "/card/", {
+      credentials: "same-origin",
+      headers: { "Accept": "text/html" }
+    }).then(function (response) {
+      return response.ok ? response.text() : null;
+    }).then(function (html) {
+      if (!html || list.querySelector('[data-project="' + event.project + '"]')) return;
+      var holder = document.createElement("div");
+      holder.innerHTML = html;
+      var card = holder.querySelector(".project-card");
+      if (!card) return;
+      card.classList.add("project-new");
+      var empty = document.getElementById("feed-empty");
+      if (empty) empty.remove();
+      list.prepend(card);
+      if (window.pioneerFeed) window.pioneerFeed.subscribe("project:" + event.project);
+    }).catch(function () { /* the next page load shows it */ });
+  }
+
+  function showRemaining(project, remaining) {
+    document.querySelectorAll('[data-remaining="' + project + '"]').forEach(function (node) {
+      node.textContent = remaining + (remaining === 1 ? " item" : " items");
+    });
+    document.querySelectorAll('[data-start="' + project + '"]').forEach(function (node) {
+      node.hidden = remaining === 0;
+    });
+    document.querySelectorAll('[data-finished="' + project + '"]').forEach(function (node) {
+      node.hidden = remaining !== 0;
+    });
   }
 
   function handle(event) {
@@ -41,9 +54,7 @@
       addProjectCard(event);
       say(event.message || "A new project was published.");
     } else if (event.type === "project.remaining") {
-      document.querySelectorAll('[data-remaining="' + event.project + '"]').forEach(function (node) {
-        node.textContent = event.remaining_items;
-      });
+      showRemaining(event.project, event.remaining_items);
     } else if (event.type === "assignment.expiring") {
       var item = document.querySelector('[data-assignment="' + event.assignment + '"] .expiry-warning');
       if (item) item.hidden = false;
@@ -97,10 +108,11 @@
       var bar = document.getElementById("upload-progress");
       errors.textContent = "";
       if (!file) { status.textContent = "Choose a file first."; return; }
-      var jsonl = /\.(jsonl|ndjson)$/i.test(file.name);
+      var type = /\.(jsonl|ndjson)$/i.test(file.name) ? "application/x-ndjson"
+        : /\.csv$/i.test(file.name) ? "text/csv" : "application/json";
       var request = new XMLHttpRequest();
       request.open("POST", upload.dataset.uploadUrl);
-      request.setRequestHeader("Content-Type", jsonl ? "application/x-ndjson" : "application/json");
+      request.setRequestHeader("Content-Type", type);
       request.setRequestHeader("X-CSRFToken", csrfToken());
       bar.hidden = false;
       bar.value = 0;

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Callable, Iterator
 from typing import IO, TYPE_CHECKING, Any
 
 from django.db import transaction
@@ -12,7 +14,7 @@ from tasks import conf, kinds
 from tasks.models import Item, Project, State
 from tasks.services.notifications import remaining_schedule
 from tasks.services.projects import audit, project_spec
-from tasks.uploads import Record, UploadTooLarge, read_json_list, read_jsonl
+from tasks.uploads import Record, UploadTooLarge, read_csv, read_json_list, read_jsonl
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -59,9 +61,14 @@ def _item_from_record(project: Project, spec: kinds.Spec, value: Any) -> Item:
 def items_upload(*, project: Project, actor: User, stream: IO[bytes], fmt: str) -> dict[str, int]:
     """Stream items in, all or nothing: rows go in batches inside one transaction and every
     bad line is collected (up to a limit); any error rolls the whole upload back."""
-    if fmt not in ("json", "jsonl"):
-        raise InvalidInput("Send a JSON list or JSON Lines.", field="format")
-    reader = read_jsonl if fmt == "jsonl" else read_json_list
+    readers: dict[str, Callable[..., Iterator[Record]]] = {
+        "json": read_json_list,
+        "jsonl": read_jsonl,
+        "csv": functools.partial(read_csv, list_gold=project.kind == "multi_label"),
+    }
+    if fmt not in readers:
+        raise InvalidInput("Send a JSON list, JSON Lines or CSV.", field="format")
+    reader = readers[fmt]
     batch_size = conf.upload_batch()
     max_errors = conf.upload_max_errors()
     errors: list[str] = []

@@ -23,7 +23,13 @@ def test_lookup_shows_entry_verified_in_the_browser(
     page = journey.page
     page.goto("/transparency/")
     expect(page.get_by_test_id("tree-size")).to_have_text("8")
+    recent = page.get_by_test_id("recent-entries")
+    expect(recent.locator("tbody tr")).to_have_count(8)
+    expect(recent.locator("tbody tr").nth(1)).to_contain_text("kyc.decision")
     journey.shot("transparency")
+    recent.get_by_role("link", name="Entry 3 and its proof").click()
+    expect(page.get_by_test_id("entry")).to_contain_text("dataset.export")
+    expect(page.get_by_test_id("browser-verdict")).to_have_text("verified in your browser")
 
     page.get_by_label("Entry number").fill("6")
     page.get_by_role("button", name="Show entry and proof").click()

@@ -126,16 +126,31 @@ def test_a_task_page_hears_its_events_through_one_socket(
         other = user_factory(roles=[Role.PIONEER], verified=True)
         off_the_browser_loop(lambda: item_claim_next(project=first, pioneer=other))
         off_the_browser_loop(lambda: remaining_broadcast(project=first))
-        expect(page.locator(f'[data-remaining="{first.public_id}"]')).to_have_text("1")
+        expect(page.locator(f'[data-remaining="{first.public_id}"]')).to_have_text("1 item")
 
-        # A new project reaches the pioneer's own channel and becomes a card.
+        # A new project reaches the pioneer's own channel and becomes a card like the
+        # others: kind, reward, remaining items, level, and the way in.
         second = off_the_browser_loop(lambda: published(requester, "Bats", items=1))
         card = page.locator(f'[data-project="{second.public_id}"]')
         expect(card).to_contain_text("Bats")
+        expect(card).to_contain_text("Single label")
+        expect(card).to_contain_text(
+            f"{second.reward} point{'' if second.reward == 1 else 's'} per answer"
+        )
+        expect(card.locator(f'[data-remaining="{second.public_id}"]')).to_have_text("1 item")
+        expect(card).to_contain_text("1+")
+        expect(card.get_by_role("link", name="Start working")).to_be_visible()
+
+        # Once its last item is taken, the card stops offering work.
+        off_the_browser_loop(lambda: item_claim_next(project=second, pioneer=other))
+        off_the_browser_loop(lambda: remaining_broadcast(project=second))
+        expect(card.get_by_role("link", name="Start working")).to_be_hidden()
+        expect(card).to_contain_text("nothing left to do here")
 
         assert [socket.url.endswith("/ws/feed/") for socket in sockets] == [True]
         assert [frame for frame in sent if frame["type"] == "subscribe"] == [
-            {"type": "subscribe", "topic": topic}
+            {"type": "subscribe", "topic": topic},
+            {"type": "subscribe", "topic": f"project:{second.public_id}"},
         ]
         assert blocked == []
     finally:

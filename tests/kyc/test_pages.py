@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -7,6 +8,7 @@ from django.test import Client
 
 from accounts.roles import Role
 from kyc.models import Case, CaseEvent, State
+from ledger.models import Leaf
 from tests.conftest import pages_client, sign_in_with_totp
 from tests.kyc.conftest import case_fields, upload
 
@@ -133,3 +135,17 @@ def test_claiming_a_decided_case_is_a_409_page(reviewing: tuple[Client, str]) ->
     again = page.post(f"/kyc/review/{case_id}/claim/")
     assert again.status_code == 409
     assert "A case in state &#x27;approved&#x27; cannot be claimed." in again.content.decode()
+
+
+def test_a_decided_case_links_to_its_entry_in_the_log(reviewing: tuple[Client, str]) -> None:
+    page, case_id = reviewing
+    page.post(f"/kyc/review/{case_id}/claim/")
+    page.post(f"/kyc/review/{case_id}/decide/", APPROVE)
+    case = Case.objects.get(public_id=case_id)
+    leaf = Leaf.objects.get(index=case.decision_entry)
+    assert leaf.kind == "kyc.decision"
+    assert json.loads(leaf.data)["payload"]["outcome"] == "approved"
+    person = Client()
+    person.force_login(case.user)
+    status = person.get("/kyc/").content.decode()
+    assert f'href="/transparency/?index={leaf.index}"' in status

@@ -82,6 +82,14 @@ def test_json_list_upload(make_project: Any, api: APIClient) -> None:
         (b'[\n{"payload": {"t": 1}},\n{"payload": }\n]', "application/json", ["line 3: not valid"]),
         # an empty upload
         (b"", "application/x-ndjson", ["line 1: the upload holds no items"]),
+        # CSV: a row short of cells, a gold label outside the set, each named by its line
+        (b"text,gold\na\nb,horse\n", "text/csv", ["line 2: expected 2 cells", "line 3: gold"]),
+        # CSV with only ref and gold columns has nothing to label
+        (b"ref,gold\nr1,cat\n", "text/csv", ["line 1: the header names no payload"]),
+        # CSV that is not UTF-8
+        (b"text\n\xff\xfe\n", "text/csv", ["line 2: not UTF-8"]),
+        # a CSV header naming a column twice
+        (b"text,payload.text\na,b\n", "text/csv", ["line 1: the header names a column twice"]),
     ],
 )
 def test_bad_uploads_are_refused_by_line_and_nothing_is_kept(
@@ -95,6 +103,44 @@ def test_bad_uploads_are_refused_by_line_and_nothing_is_kept(
     for error, start in zip(errors, expected, strict=True):
         assert error.startswith(start), errors
     assert not Item.objects.filter(project=project).exists()
+
+
+def test_csv_upload_from_a_spreadsheet(make_project: Any, api: APIClient) -> None:
+    project = make_project(items=0, publish=False, kind="multi_label")
+    body = (
+        "\ufefftext,source,ref,gold\r\n"
+        '"a cat, sleeping",cam 1,ext-1,\r\n'
+        '"two lines\r\nof text",cam 2,ext-2,\r\n'
+        "gold item,cam 3,g-1,cat; dog\r\n"
+    ).encode()
+    response = post(api, project, body, "text/csv")
+    assert response.status_code == 201, response.json()
+    assert response.json() == {"items": 2, "gold": 1}
+    rows = list(Item.objects.filter(project=project).order_by("pk"))
+    assert [row.payload for row in rows] == [
+        {"text": "a cat, sleeping", "source": "cam 1"},
+        {"text": "two lines\r\nof text", "source": "cam 2"},
+        {"text": "gold item", "source": "cam 3"},
+    ]
+    assert [row.ref for row in rows] == ["ext-1", "ext-2", "g-1"]
+    assert rows[2].gold_answer == ["cat", "dog"]
+
+
+@pytest.mark.parametrize("kind", ["single_label", "multi_label", "pairwise", "rating", "free_text"])
+@pytest.mark.parametrize(
+    ("fmt", "content_type"), [("csv", "text/csv"), ("jsonl", "application/x-ndjson")]
+)
+def test_the_sample_file_of_every_kind_uploads_as_it_is(
+    requester: Any, api: APIClient, kind: str, fmt: str, content_type: str
+) -> None:
+    labels = {"labels": ["cat", "dog"]} if kind.endswith("_label") else {}
+    project = project_create(owner=requester, title="Sample", kind=kind, **labels)
+    sample = api.get(f"/requester/projects/{project.public_id}/sample.{fmt}")
+    assert sample.status_code == 200
+    assert f"sample-items-{kind}.{fmt}" in sample["Content-Disposition"]
+    response = post(api, project, sample.content, content_type)
+    assert response.status_code == 201, response.json()
+    assert response.json() == {"items": 2, "gold": 1}
 
 
 def test_good_lines_before_a_late_error_are_rolled_back(

@@ -33,6 +33,34 @@ def test_feed_page_lists_projects_in_fixed_queries(
     assert response.content.decode().count("Start working") == count
 
 
+def test_feed_card_is_the_feed_pages_card_and_only_for_projects_in_the_feed(
+    make_project: Any, pioneer: Any, user_factory: Any
+) -> None:
+    project = make_project(items=1, reward=1)
+    client = browser_for(pioneer)
+    card = client.get(f"/tasks/{project.public_id}/card/")
+    assert card.status_code == 200
+    text = card.content.decode()
+    assert text.strip() in client.get("/tasks/").content.decode()
+    assert "1 point per answer" in text
+    assert "1 item" in text
+    assert "Start working" in text
+    draft = make_project(publish=False)
+    assert client.get(f"/tasks/{draft.public_id}/card/").status_code == 404
+    unverified = browser_for(user_factory(verified=False))
+    assert unverified.get(f"/tasks/{project.public_id}/card/").status_code == 403
+
+
+def test_a_finished_project_offers_no_work(make_project: Any, pioneer: Any, pioneers: Any) -> None:
+    project = make_project(items=1, overlap=1)
+    worker = pioneers(1)[0]
+    claim = item_claim_next(project=project, pioneer=worker)
+    assert claim is not None
+    text = browser_for(pioneer).get("/tasks/").content.decode()
+    assert "nothing left to do here" in text
+    assert 'data-start="' + str(project.public_id) + '" hidden' in text
+
+
 def test_feed_page_explains_a_refusal(make_project: Any, user_factory: Any) -> None:
     make_project()
     response = browser_for(user_factory(verified=False)).get("/tasks/")
@@ -196,3 +224,58 @@ def test_requester_list_in_fixed_queries(
     with django_assert_max_num_queries(10):
         response = client.get("/requester/projects/")
     assert response.content.decode().count("Results</a>") == 5
+
+
+@pytest.mark.parametrize("count", [2, 30])
+def test_project_page_lists_items_with_their_state_in_fixed_queries(
+    count: int,
+    make_project: Any,
+    pioneers: Any,
+    requester: Any,
+    django_assert_max_num_queries: Any,
+) -> None:
+    project = make_project(items=count, gold=1, overlap=1, gold_rate=0.1)
+    first, second = pioneers(2)
+    answered = item_claim_next(project=project, pioneer=first)
+    assert answered is not None
+    assignment_answer(assignment=answered.assignment, pioneer=first, value="dog")
+    held = item_claim_next(project=project, pioneer=second)
+    assert held is not None
+    client = browser_for(requester)
+    with django_assert_max_num_queries(14):
+        response = client.get(f"/requester/projects/{project.public_id}/")
+    html = response.content.decode()
+    states = [
+        line.split("<td>")[3].split("</td>")[0]
+        for line in html.splitlines()
+        if line.strip().startswith('<tr data-item="')
+    ]
+    assert sorted(states) == sorted(["complete", "being answered", "gold"] + ["open"] * (count - 2))
+    assert "1 of 1" in html
+
+
+def test_closing_a_project_asks_first(make_project: Any, requester: Any) -> None:
+    project = make_project(items=2)
+    client = browser_for(requester)
+    page = client.get(f"/requester/projects/{project.public_id}/")
+    assert f'href="/requester/projects/{project.public_id}/close/confirm/"' in page.content.decode()
+    confirm = client.get(f"/requester/projects/{project.public_id}/close/confirm/")
+    assert confirm.status_code == 200
+    assert "Closing is final" in confirm.content.decode()
+    project.refresh_from_db()
+    assert project.state == State.PUBLISHED
+    client.post(f"/requester/projects/{project.public_id}/close/")
+    project.refresh_from_db()
+    assert project.state == State.CLOSED
+
+
+def test_nobody_else_sees_a_projects_samples_or_close_page(
+    make_project: Any, pioneer: Any, user_factory: Any
+) -> None:
+    from accounts.roles import Role
+
+    project = make_project(items=1)
+    for person in (pioneer, user_factory(roles=[Role.REQUESTER])):
+        client = browser_for(person)
+        for path in ("close/confirm/", "sample.csv", "sample.jsonl"):
+            assert client.get(f"/requester/projects/{project.public_id}/{path}").status_code == 404

@@ -13,12 +13,12 @@ from rest_framework.test import APIClient
 
 from ledger.models import Leaf
 from ledger.pseudonyms import pseudonym
-from tasks import results
+from tasks import export_format, results
 from tasks.models import AuditEvent, DatasetExport
 from tasks.services import exports
 from tasks.services.exports import export_create
 from tasks.services.feed import assignment_answer, item_claim_next
-from tasks.services.projects import project_update
+from tasks.services.projects import project_publish, project_update
 
 pytestmark = pytest.mark.django_db
 
@@ -230,7 +230,10 @@ def test_export_is_streamed_and_its_hash_is_in_the_ledger(
         rows = list(csv.DictReader(io.StringIO(text)))
         assert len(rows) == 6
         assert {row["pioneer"] for row in rows} == expected
-        assert {row["label"] for row in rows if row["ref"] == "r1"} == {'"dog"'}
+        assert {row["label"] for row in rows if row["ref"] == "r1"} == {"dog"}
+        assert {row["answer"] for row in rows} <= {"cat", "dog", "bird"}
+        assert "payload" not in rows[0]
+        assert rows[0]["payload.text"].startswith("item ")
 
 
 @pytest.mark.parametrize(
@@ -341,3 +344,45 @@ def test_a_requester_cannot_link_a_pioneer_across_projects_or_to_the_public_log(
         names.append(first.pop())
     assert names[0] != names[1]
     assert public.isdisjoint(names)
+
+
+@pytest.mark.parametrize(
+    ("value", "cell"),
+    [
+        (None, ""),
+        ("cat", "cat"),
+        (["cat", "dog"], "cat; dog"),
+        (4, "4"),
+        (-1.5, "-1.5"),
+        (True, "true"),
+        ({"b": 1, "a": [1, {"x": 2}]}, '{"a":[1,{"x":2}],"b":1}'),
+        ('=HYPERLINK("http://x")', '\'=HYPERLINK("http://x")'),
+        ("-2+3", "'-2+3"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+    ],
+)
+def test_csv_cells_are_plain_values_and_never_formulas(value: Any, cell: str) -> None:
+    assert export_format.plain(value) == cell
+
+
+def test_csv_has_a_column_per_payload_field(make_project: Any, requester: Any, upload: Any) -> None:
+    project = make_project(items=0, publish=False)
+    upload(
+        project,
+        [
+            {"payload": {"text": "a cat", "source": "cam 1"}, "ref": "a"},
+            {"payload": {"text": "a dog", "lang": "en"}, "ref": "b"},
+        ],
+    )
+    project = project_publish(project=project, actor=requester)
+    response = client_for(requester).post(
+        f"/api/v1/projects/{project.public_id}/export/?format=csv"
+    )
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert [
+        (row["ref"], row["payload.text"], row["payload.source"], row["payload.lang"])
+        for row in rows
+    ] == [
+        ("a", "a cat", "cam 1", ""),
+        ("b", "a dog", "", "en"),
+    ]
