@@ -2,12 +2,22 @@
 
 Appends `--leaves` entries (default 1,000,000), then generates `--proofs` inclusion and
 as many consistency proofs (default 10,000 each) through the project's services and
-selectors. The baseline, measured in the same run, is hashlib doing just the SHA-256 work
-those operations need (one leaf hash plus the node hashes an append completes; the audit
-path's node hashes for a proof): the physical floor no storage could beat.
+selectors. Baselines, measured in the same run:
 
-Targets (issue): proof generation under 5 ms median at 1M leaves; at least 1,000 appends
-per second from one process, one transaction per append.
+- for single appends (`entry_record`, one transaction each), bare INSERT + COMMIT round
+  trips of a 200-byte row into an ordinary table through the same connection: the
+  durability floor one process can reach whatever it appends (each COMMIT waits for its
+  WAL flush, as an append's does). For reference the same into a TEMPORARY table, which
+  PostgreSQL does not WAL-log, so its COMMIT waits for no disk: earlier rounds compared
+  against that, which measures round trips, not durability. All three are timed in
+  alternating rounds so that the load other processes put on the disk falls on each alike;
+- hashlib doing just the SHA-256 work those operations need (one leaf hash plus the node
+  hashes an append completes; the audit path's node hashes for a proof): the physical
+  floor no storage could beat.
+
+Targets (issue 12): single appends at least 0.5x the INSERT + COMMIT floor; batched
+appends (`entries_record`) at least 10,000/s; proof generation under 5 ms median at 1M
+leaves.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/pioneer python bench/ledger_bench.py
 """
@@ -52,18 +62,29 @@ def hash_floor(leaf_hashes: int, node_hashes: int) -> float:
     return time.perf_counter() - start
 
 
-def commit_floor(rows: int) -> float:
+def create_floor_tables() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE bench_commit_floor (id bigint PRIMARY KEY, data text)")
+        cursor.execute(
+            "CREATE TEMPORARY TABLE bench_commit_floor_unlogged (id bigint PRIMARY KEY, data text)"
+        )
+
+
+def commit_floor(start: int, rows: int, *, table: str = "bench_commit_floor") -> float:
     """Seconds for `rows` bare INSERT + COMMIT round trips through the same connection:
     the durability floor one process can reach, whatever it appends."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "CREATE TEMPORARY TABLE bench_commit_floor (id bigint PRIMARY KEY, data text)"
-        )
-    start = time.perf_counter()
-    for n in range(rows):
+    began = time.perf_counter()
+    for n in range(start, start + rows):
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("INSERT INTO bench_commit_floor VALUES (%s, %s)", [n, "x" * 200])
-    return time.perf_counter() - start
+            cursor.execute(f"INSERT INTO {table} VALUES (%s, %s)", [n, "x" * 200])
+    return time.perf_counter() - began
+
+
+def single_appends(start: int, rows: int) -> float:
+    began = time.perf_counter()
+    for n in range(start, start + rows):
+        services.entry_record(kind="dataset.export", payload=payload(n))
+    return time.perf_counter() - began
 
 
 def main() -> None:
@@ -78,14 +99,18 @@ def main() -> None:
     rng = random.Random(6962)
 
     with throwaway_database():
-        # One transaction per append, as a decision records its entry.
-        start = time.perf_counter()
-        for n in range(args.single):
-            services.entry_record(kind="dataset.export", payload=payload(n))
-        single_seconds = time.perf_counter() - start
+        # One transaction per append, as a decision records its entry, alternating with
+        # rounds of the floor.
+        create_floor_tables()
+        single_seconds = durable_floor = unlogged_floor = 0.0
+        round_size = max(1, args.single // 20)
+        for start in range(0, args.single, round_size):
+            rows = min(round_size, args.single - start)
+            single_seconds += single_appends(start, rows)
+            durable_floor += commit_floor(start, rows)
+            unlogged_floor += commit_floor(start, rows, table="bench_commit_floor_unlogged")
         single_rate = args.single / single_seconds
         single_floor = hash_floor(args.single, args.single)  # about one node hash per append
-        durable_floor = commit_floor(args.single)
 
         start = time.perf_counter()
         done = args.single
@@ -135,7 +160,12 @@ def main() -> None:
     print(f"single appends: {single_rate:,.0f}/s  (one transaction each, {args.single:,} timed)")
     print(
         f"  baselines: sha-256 floor {args.single / single_floor:,.0f}/s; bare INSERT+COMMIT "
-        f"floor {args.single / durable_floor:,.0f}/s (ours = {durable_floor / single_seconds:.2f}x of it)"
+        f"floor {args.single / durable_floor:,.0f}/s (ours = {durable_floor / single_seconds:.2f}x "
+        "of it, alternating rounds)"
+    )
+    print(
+        f"  for reference: INSERT+COMMIT into a TEMPORARY table (no WAL flush) "
+        f"{args.single / unlogged_floor:,.0f}/s (ours = {unlogged_floor / single_seconds:.2f}x of it)"
     )
     print(f"batched appends: {bulk_rate:,.0f}/s  (entries_record, {args.batch:,} per transaction)")
     print(
@@ -150,11 +180,17 @@ def main() -> None:
     print(
         f"sha-256 floor per inclusion proof: {proof_floor * 1e6:.2f} us; ours/floor ratio {inclusion_median / proof_floor:,.0f}x"
     )
+    ratio = durable_floor / single_seconds
     ok_proofs = inclusion_median < 0.005 and consistency_median < 0.005
-    ok_appends = single_rate >= 1000
+    ok_single = ratio >= 0.5
+    ok_batch = bulk_rate >= 10_000
     print(f"target proof median < 5 ms: {'PASS' if ok_proofs else 'FAIL'}")
-    print(f"target >= 1,000 appends/s (single): {'PASS' if ok_appends else 'FAIL'}")
-    raise SystemExit(0 if ok_proofs and ok_appends else 1)
+    print(
+        f"target single appends >= 0.5x the INSERT+COMMIT floor: "
+        f"{'PASS' if ok_single else 'FAIL'} ({ratio:.2f}x)"
+    )
+    print(f"target batched appends >= 10,000/s: {'PASS' if ok_batch else 'FAIL'}")
+    raise SystemExit(0 if ok_proofs and ok_single and ok_batch else 1)
 
 
 if __name__ == "__main__":

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, cast
 
 from django.urls import reverse
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import parsers, permissions, status
 from rest_framework.generics import ListAPIView
@@ -236,7 +238,19 @@ class CheckConflictView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+def _iso(value: datetime | None) -> str | None:
+    """What DRF's DateTimeField writes: the time in the current zone, UTC as "Z"."""
+    if value is None:
+        return None
+    text = value.astimezone(timezone.get_current_timezone()).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
 class QueueView(ListAPIView):
+    """The moderators' queue. Its rows are written straight from the selected columns:
+    a serializer per row cost more than the query; `QueueCaseSerializer` still describes
+    them in the schema, and the tests hold the two to the same output."""
+
     permission_classes = MODERATOR
     serializer_class = QueueCaseSerializer
 
@@ -253,7 +267,24 @@ class QueueView(ListAPIView):
     def get_queryset(self) -> Any:
         query = QueueQuerySerializer(data=self.request.query_params)
         query.is_valid(raise_exception=True)
-        return selectors.queue(reviewer=_user(self.request), **query.validated_data)
+        return selectors.queue_rows(reviewer=_user(self.request), **query.validated_data)
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        now = timezone.now()
+        rows = [
+            {
+                "id": str(row["public_id"]),
+                "state": row["state"],
+                "document_type": row["document_type"],
+                "issuing_state": row["issuing_state"],
+                "risk_flags": row["risk_flags"],
+                "submitted_at": _iso(row["submitted_at"]),
+                "claimed": selectors.claim_is_live(row, now),
+            }
+            for row in page or []
+        ]
+        return self.get_paginated_response(rows)
 
 
 class ClaimView(APIView):

@@ -38,6 +38,11 @@ def _number(value: float) -> str:
     return sign + head + exp_text
 
 
+# What json.dumps(value, ensure_ascii=False) runs for a str, without building an encoder
+# per call: the same bytes, at a fraction of the cost on a batch of appends.
+_string = json.encoder.encode_basestring  # type: ignore[attr-defined]
+
+
 def _encode(value: Any) -> str:
     if value is None:
         return "null"
@@ -50,20 +55,14 @@ def _encode(value: Any) -> str:
     if isinstance(value, float):
         return _number(value)
     if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
+        return _string(value)
     if isinstance(value, list | tuple):
         return "[" + ",".join(_encode(item) for item in value) + "]"
     if isinstance(value, dict):
         if not all(isinstance(key, str) for key in value):
             raise ValueError("object keys must be strings")
         ordered = sorted(value, key=lambda key: key.encode("utf-16-be"))
-        return (
-            "{"
-            + ",".join(
-                json.dumps(key, ensure_ascii=False) + ":" + _encode(value[key]) for key in ordered
-            )
-            + "}"
-        )
+        return "{" + ",".join(_string(key) + ":" + _encode(value[key]) for key in ordered) + "}"
     raise ValueError(f"{type(value).__name__} has no canonical JSON form")
 
 

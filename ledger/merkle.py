@@ -47,6 +47,7 @@ __all__ = [
     "consistency_proof_nodes",
     "frontier_append",
     "frontier_append_subtrees",
+    "frontier_extend",
     "frontier_root",
     "frontier_size",
     "frontier_subtrees",
@@ -431,21 +432,34 @@ def frontier_append_subtrees(
 
     The input is not modified.
     """
+    return frontier_extend(frontier, [new_leaf_hash])
+
+
+def frontier_extend(
+    frontier: Iterable[tuple[int, HashLike]], new_leaf_hashes: Iterable[HashLike]
+) -> tuple[list[FrontierEntry], list[tuple[PerfectSubtree, bytes]]]:
+    """Append leaf hashes in order: ``frontier_append_subtrees`` for a batch, checking
+    the frontier once instead of once per leaf.  Completed subtrees come leaf by leaf,
+    each leaf's from the bottom up.  The input is not modified.
+    """
     entries = _require_frontier(frontier)
-    value = _stored_hash(new_leaf_hash)
-    if value is None:
-        raise ValueError(f"new_leaf_hash is not a {HASH_SIZE}-byte hash")
     position = sum(1 << height for height, _ in entries)
-    height = 0
-    completed = [(PerfectSubtree(0, position), value)]
-    # Like incrementing a binary counter: each frontier subtree of the same height as the
-    # carry merges with it, completing one more perfect subtree per trailing 1 bit.
-    while entries and entries[-1][0] == height:
-        _, left = entries.pop()
-        value = node_hash(left, value)
-        height += 1
-        completed.append((PerfectSubtree(height, position >> height), value))
-    entries.append((height, value))
+    completed: list[tuple[PerfectSubtree, bytes]] = []
+    for new_leaf_hash in new_leaf_hashes:
+        value = _stored_hash(new_leaf_hash)
+        if value is None:
+            raise ValueError(f"new_leaf_hash is not a {HASH_SIZE}-byte hash")
+        height = 0
+        completed.append((PerfectSubtree(0, position), value))
+        # Like incrementing a binary counter: each frontier subtree of the same height as
+        # the carry merges with it, completing one more perfect subtree per trailing 1 bit.
+        while entries and entries[-1][0] == height:
+            _, left = entries.pop()
+            value = node_hash(left, value)
+            height += 1
+            completed.append((PerfectSubtree(height, position >> height), value))
+        entries.append((height, value))
+        position += 1
     return entries, completed
 
 

@@ -65,15 +65,35 @@ class TreeHead(AppendOnlyModel):
 
 
 class LogState(models.Model):
-    """The single row appends lock on: size and right frontier of the tree.
+    """The single row every append advances: size and right frontier of the tree.
 
-    Locking it serializes appends (no two leaves with one index, no gap) and holding the
-    frontier here makes an append O(log n) without reading any other row.
+    An append is one conditional UPDATE of this row (`ledger.statements`): it succeeds only
+    when the row still holds the size and frontier the new leaf was hashed against, and
+    its row lock then serializes appends until the transaction ends, so no two leaves get
+    one index and none is skipped. Holding the frontier here makes an append O(log n)
+    without reading any other row.
     """
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     tree_size = models.BigIntegerField(default=0)
-    frontier = models.JSONField(default=list, help_text="[[height, hex hash], ...] largest first")
+    frontier = models.BinaryField(
+        default=b"",
+        help_text="hashes of the perfect subtrees on the right edge, 32 bytes each, largest "
+        "first; their heights are the set bits of tree_size",
+    )
 
     def __str__(self) -> str:
         return f"log of {self.tree_size} leaves"
+
+    def frontier_entries(self) -> list[tuple[int, bytes]]:
+        return frontier_entries(self.tree_size, bytes(self.frontier))
+
+
+def frontier_entries(tree_size: int, packed: bytes) -> list[tuple[int, bytes]]:
+    """The (height, hash) pairs `merkle` works with, from the packed column."""
+    heights = [
+        height for height in range(tree_size.bit_length() - 1, -1, -1) if tree_size >> height & 1
+    ]
+    if len(packed) != 32 * len(heights):
+        raise ValueError(f"the frontier of {tree_size} leaves needs {len(heights)} hashes")
+    return [(height, packed[32 * n : 32 * n + 32]) for n, height in enumerate(heights)]

@@ -16,6 +16,7 @@ A UTC time is ISO 8601 with seconds and a Z, e.g. 2026-11-23T08:00:00Z. A pseudo
 
 from __future__ import annotations
 
+import functools
 import re
 import uuid
 from collections.abc import Callable
@@ -31,7 +32,14 @@ _UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 
 
 def _utc(value: Any) -> bool:
-    if not (isinstance(value, str) and _UTC.match(value)):
+    return isinstance(value, str) and _utc_text(value)
+
+
+# Batches and busy moments repeat the same few times and projects; parsing each once
+# matters on a batch of thousands of appends.
+@functools.lru_cache(maxsize=4096)
+def _utc_text(value: str) -> bool:
+    if not _UTC.match(value):
         return False
     try:
         datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ")  # noqa: DTZ007 - the Z is in the pattern
@@ -66,8 +74,13 @@ def _number(value: Any) -> bool:
 
 
 def _uuid(value: Any) -> bool:
+    return isinstance(value, str) and _uuid_text(value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _uuid_text(value: str) -> bool:
     try:
-        return isinstance(value, str) and str(uuid.UUID(value)) == value
+        return str(uuid.UUID(value)) == value
     except ValueError:
         return False
 

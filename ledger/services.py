@@ -1,26 +1,43 @@
 """Writes to the transparency log: append leaves, publish signed tree heads.
 
-`entry_record` is the one way other apps add an entry. It runs inside the caller's transaction
-(a savepoint when nested), so a decision and its leaf commit or roll back together; the
-LogState row lock it takes serializes appends until that transaction ends.
+`entry_record` is the one way other apps add an entry. Inside a caller's transaction it
+runs in a savepoint, so a decision and its leaf commit or roll back together; the LogState
+row lock the append takes serializes appends until that transaction ends.
+
+On PostgreSQL an append is one conditional statement (`ledger.statements`) hashed against
+the state this process last wrote, which is almost always still the state of the log: one
+round trip, and outside a transaction no BEGIN or COMMIT either. When another writer got
+there first (or the transaction that wrote it rolled back) the statement writes nothing;
+the append then locks the state row, reads it, and writes again, which cannot miss.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.utils import timezone
 
-from ledger import merkle
+from ledger import merkle, statements
 from ledger.canonical import canonical_json
-from ledger.models import Leaf, LogState, SubtreeHash, TreeHead
+from ledger.models import Leaf, LogState, SubtreeHash, TreeHead, frontier_entries
 from ledger.schemas import utc_timestamp, validate
 from ledger.signing import current_signer, tree_head_bytes
 
 logger = logging.getLogger(__name__)
+
+State = tuple[int, bytes]
+"""(tree size, packed frontier) as `LogState` holds them."""
+
+_LEAF_FIELDS = ("index", "kind", "data", "leaf_hash", "created_at")
+
+# The state this process last wrote, per database: the guess the next append hashes
+# against. A wrong guess costs one retry, never a wrong leaf (the statement checks it).
+_last_written: dict[str, State] = {}
+_last_written_lock = threading.Lock()
 
 
 def leaf_data(*, index: int, kind: str, payload: dict[str, Any]) -> bytes:
@@ -28,42 +45,76 @@ def leaf_data(*, index: int, kind: str, payload: dict[str, Any]) -> bytes:
     return canonical_json({"index": index, "kind": kind, "payload": payload})
 
 
-def _locked_state() -> LogState:
+def _locked_state() -> State:
     try:
-        return LogState.objects.select_for_update().get(pk=1)
+        state = LogState.objects.select_for_update().get(pk=1)
     except LogState.DoesNotExist:
         # First append ever (or after a test flush); a concurrent first append makes
         # get_or_create fall back to reading the row the other one created.
         state, _ = LogState.objects.select_for_update().get_or_create(pk=1)
-        return state
+    return state.tree_size, bytes(state.frontier)
 
 
-def _frontier(state: LogState) -> list[merkle.FrontierEntry]:
-    return [(height, bytes.fromhex(value)) for height, value in state.frontier]
-
-
-def _append(state: LogState, entries: Iterable[tuple[str, dict[str, Any]]]) -> list[Leaf]:
-    frontier = _frontier(state)
+def _write(
+    state: State, entries: Iterable[tuple[str, dict[str, Any]]]
+) -> tuple[list[Leaf], State] | None:
+    """Append on top of `state`; None, with nothing written, if the log is elsewhere."""
+    size, packed = state
+    frontier = frontier_entries(size, packed)
     now = timezone.now()
-    leaves: list[Leaf] = []
-    subtrees: list[SubtreeHash] = []
-    for kind, payload in entries:
-        index = state.tree_size + len(leaves)
+    leaf_rows: list[tuple[int, str, str, bytes]] = []
+    for index, (kind, payload) in enumerate(entries, start=size):
         data = leaf_data(index=index, kind=kind, payload=payload)
-        hashed = merkle.leaf_hash(data)
-        frontier, completed = merkle.frontier_append_subtrees(frontier, hashed)
-        leaves.append(
-            Leaf(index=index, kind=kind, data=data.decode(), leaf_hash=hashed, created_at=now)
+        leaf_rows.append((index, kind, data.decode(), merkle.leaf_hash(data)))
+    frontier, completed = merkle.frontier_extend(frontier, (row[3] for row in leaf_rows))
+    subtree_rows = [(node.level, node.index, value) for node, value in completed]
+    new_state = (size + len(leaf_rows), b"".join(value for _, value in frontier))
+    db = connections[DEFAULT_DB_ALIAS]
+    if statements.available():
+        if not statements.appended(
+            old_size=size,
+            old_frontier=packed,
+            new_size=new_state[0],
+            new_frontier=new_state[1],
+            created_at=now,
+            leaves=leaf_rows,
+            subtrees=subtree_rows,
+        ):
+            return None
+    else:
+        # Other databases take the ORM path, always under the lock `_locked_state` took.
+        Leaf.objects.bulk_create(
+            Leaf(index=i, kind=k, data=d, leaf_hash=h, created_at=now) for i, k, d, h in leaf_rows
         )
-        subtrees.extend(
-            SubtreeHash(level=node.level, index=node.index, hash=value) for node, value in completed
+        SubtreeHash.objects.bulk_create(
+            SubtreeHash(level=level, index=i, hash=h) for level, i, h in subtree_rows
         )
-    Leaf.objects.bulk_create(leaves)
-    SubtreeHash.objects.bulk_create(subtrees)
-    state.tree_size += len(leaves)
-    state.frontier = [[height, value.hex()] for height, value in frontier]
-    state.save(update_fields=["tree_size", "frontier"])
-    return leaves
+        LogState.objects.filter(pk=1).update(tree_size=new_state[0], frontier=new_state[1])
+    with _last_written_lock:
+        _last_written[db.settings_dict["NAME"]] = new_state
+    leaves = [
+        Leaf.from_db(db.alias, _LEAF_FIELDS, [index, kind, data, hashed, now])
+        for index, kind, data, hashed in leaf_rows
+    ]
+    return leaves, new_state
+
+
+def _append(entries: list[tuple[str, dict[str, Any]]]) -> list[Leaf]:
+    db = connections[DEFAULT_DB_ALIAS]
+    guess = _last_written.get(db.settings_dict["NAME"]) if statements.available() else None
+    if guess is not None:
+        if db.in_atomic_block:
+            with transaction.atomic():
+                written = _write(guess, entries)
+        else:
+            written = _write(guess, entries)  # one statement, its own transaction
+        if written is not None:
+            return written[0]
+    with transaction.atomic():
+        written = _write(_locked_state(), entries)
+    if written is None:
+        raise RuntimeError("the ledger state moved while this append held its lock")
+    return written[0]
 
 
 def entry_record(*, kind: str, payload: dict[str, Any]) -> Leaf:
@@ -73,8 +124,7 @@ def entry_record(*, kind: str, payload: dict[str, Any]) -> Leaf:
     written then.
     """
     validate(kind, payload)
-    with transaction.atomic():
-        [leaf] = _append(_locked_state(), [(kind, payload)])
+    [leaf] = _append([(kind, payload)])
     logger.debug("ledger entry recorded index=%s kind=%s", leaf.index, kind)
     return leaf
 
@@ -83,8 +133,9 @@ def entries_record(*, entries: list[tuple[str, dict[str, Any]]]) -> list[Leaf]:
     """Append several facts in one transaction (imports, benchmarks); all or nothing."""
     for kind, payload in entries:
         validate(kind, payload)
-    with transaction.atomic():
-        return _append(_locked_state(), entries)
+    if not entries:
+        return []
+    return _append(entries)
 
 
 def tree_head_publish() -> TreeHead | None:
@@ -99,7 +150,7 @@ def tree_head_publish() -> TreeHead | None:
         state = _locked_state()
         latest = TreeHead.objects.order_by("-tree_size").first()
         if latest is None or latest.key_id != signer.key_id:
-            _append(
+            written = _write(
                 state,
                 [
                     (
@@ -113,18 +164,20 @@ def tree_head_publish() -> TreeHead | None:
                     )
                 ],
             )
-        elif latest.tree_size == state.tree_size:
+            if written is None:
+                raise RuntimeError("the ledger state moved while this head held its lock")
+            state = written[1]
+        elif latest.tree_size == state[0]:
             return None
-        root = merkle.frontier_root(_frontier(state))
+        tree_size = state[0]
+        root = merkle.frontier_root(frontier_entries(*state))
         timestamp_ms = int(timezone.now().timestamp() * 1000)
         if latest is not None:
             # Heads must not go back in time even if the clock does.
             timestamp_ms = max(timestamp_ms, latest.timestamp_ms)
-        message = tree_head_bytes(
-            timestamp_ms=timestamp_ms, tree_size=state.tree_size, root_hash=root
-        )
+        message = tree_head_bytes(timestamp_ms=timestamp_ms, tree_size=tree_size, root_hash=root)
         head = TreeHead.objects.create(
-            tree_size=state.tree_size,
+            tree_size=tree_size,
             timestamp_ms=timestamp_ms,
             root_hash=root,
             signature=signer.sign(message),

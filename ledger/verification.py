@@ -64,11 +64,15 @@ def verify_log() -> VerifyReport:
         if expected_index in roots_wanted:
             roots[expected_index] = merkle.frontier_root(frontier)
     report.leaves = expected_index
-    state_size = LogState.objects.filter(pk=1).values_list("tree_size", flat=True).first() or 0
+    state = LogState.objects.filter(pk=1).values_list("tree_size", "frontier").first()
+    state_size, state_frontier = (state[0], bytes(state[1])) if state else (0, b"")
     if state_size != expected_index:
         raise LedgerTampered(
             f"the log state claims {state_size} leaves but {expected_index} are stored"
         )
+    # Appends hash new leaves against this frontier: a wrong one would fork the tree.
+    if state_frontier != b"".join(value for _, value in frontier):
+        raise LedgerTampered("the log state's frontier does not match the stored leaves")
 
     report.subtrees = _verify_subtrees(expected_index)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from typing import Any
 
@@ -29,7 +30,7 @@ def test_appends_number_leaves_and_keep_root_in_step() -> None:
     leaves = stored_leaves()
     state = LogState.objects.get()
     assert state.tree_size == 13
-    frontier = [(height, bytes.fromhex(value)) for height, value in state.frontier]
+    frontier = state.frontier_entries()
     assert merkle.frontier_root(frontier) == merkle.root_hash(leaves)
     assert [bytes(row.leaf_hash) for row in Leaf.objects.order_by("index")] == [
         merkle.leaf_hash(data) for data in leaves
@@ -213,6 +214,11 @@ def test_verify_passes_on_an_honest_log(capsys: Any) -> None:
             'UPDATE ledger_subtreehash SET hash = (SELECT hash FROM ledger_subtreehash WHERE level = 0 AND "index" = 1) WHERE level = 0 AND "index" = 2',
             "leaf 2",
         ),
+        # The frontier the next append hashes against, bent to fork the tree.
+        (
+            "UPDATE ledger_logstate SET frontier = overlay(frontier placing '\\x00'::bytea from 1)",
+            "frontier",
+        ),
         # A leaf removed from the middle.
         ('DELETE FROM ledger_leaf WHERE "index" = 7', "leaf 7"),
         # A head's root replaced.
@@ -263,8 +269,77 @@ def test_concurrent_appends_get_distinct_gapless_indexes(postgres: None) -> None
     indexes = list(Leaf.objects.order_by("index").values_list("index", flat=True))
     assert indexes == list(range(workers * per_worker))
     state = LogState.objects.get()
-    frontier = [(height, bytes.fromhex(value)) for height, value in state.frontier]
+    frontier = state.frontier_entries()
     assert merkle.frontier_root(frontier) == merkle.root_hash(stored_leaves())
+    call_command("ledger_verify")
+
+
+def append_then_fail(entries: list[tuple[str, dict[str, Any]]]) -> None:
+    with transaction.atomic():
+        services.entry_record(kind=entries[0][0], payload=entries[0][1])
+        if entries[1:]:
+            services.entries_record(entries=entries[1:])
+        raise RuntimeError("the caller's transaction fails after the append")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_appends_batches_and_rollbacks_racing_leave_one_gapless_order(postgres: None) -> None:
+    """Each writer hashes against the state its process last wrote; racing writers make
+    those guesses wrong all the time, and rolled-back appends make them point at states
+    that never committed. Every leaf must still land once, in one order, on one tree."""
+    workers, rounds = 6, 8
+    barrier = threading.Barrier(workers)
+    errors: list[BaseException] = []
+    kept: list[int] = []
+
+    def write(worker: int) -> None:
+        try:
+            barrier.wait()
+            for n in range(rounds):
+                key = worker * 1000 + n * 10
+                if worker % 3 == 0:
+                    services.entry_record(kind="dataset.export", payload=export_payload(key))
+                    kept.append(key)
+                elif worker % 3 == 1:
+                    batch = [("dataset.export", export_payload(key + k)) for k in range(3)]
+                    services.entries_record(entries=batch)
+                    kept.extend(key + k for k in range(3))
+                else:
+                    with pytest.raises(RuntimeError):
+                        append_then_fail([("dataset.export", export_payload(key))])
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=write, args=(w,)) for w in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    rows = list(Leaf.objects.order_by("index").values_list("index", "data"))
+    assert [index for index, _ in rows] == list(range(len(kept)))
+    written = sorted(json.loads(data)["payload"]["items"] for _, data in rows)
+    assert written == sorted(kept)
+    assert LogState.objects.get().tree_size == len(kept)
+    call_command("ledger_verify")
+
+
+def test_an_append_on_top_of_a_state_that_never_committed_lands_right() -> None:
+    services.entry_record(kind="dataset.export", payload=export_payload(1))
+    for _ in range(3):
+        # Rolled back: the process remembers states the log never had.
+        with pytest.raises(RuntimeError):
+            append_then_fail([("dataset.export", export_payload(n)) for n in (2, 3, 3)])
+    assert services.entry_record(kind="dataset.export", payload=export_payload(4)).index == 1
+    assert [
+        leaf.index
+        for leaf in services.entries_record(
+            entries=[("dataset.export", export_payload(5 + n)) for n in range(3)]
+        )
+    ] == [2, 3, 4]
+    assert LogState.objects.get().tree_size == 5
     call_command("ledger_verify")
 
 

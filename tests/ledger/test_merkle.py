@@ -37,6 +37,7 @@ from ledger.merkle import (
     consistency_proof_nodes,
     frontier_append,
     frontier_append_subtrees,
+    frontier_extend,
     frontier_root,
     frontier_size,
     frontier_subtrees,
@@ -645,6 +646,26 @@ def test_frontier_tracks_root_and_emits_every_perfect_subtree_once() -> None:
         store = _perfect_subtree_store(n)
         assert emitted == store
         assert frontier == [(s.level, store[s.key]) for s in frontier_subtrees(n)]
+
+
+def test_frontier_extend_equals_one_append_at_a_time() -> None:
+    for start in (0, 1, 5, 8, 13):
+        for count in (0, 1, 2, 7, 16, 19):
+            base, _ = _fold_frontier(DATA_HASHES[:start])
+            one_by_one = list(base)
+            expected_completed = []
+            for value in DATA_HASHES[start : start + count]:
+                one_by_one, completed = frontier_append_subtrees(one_by_one, value)
+                expected_completed.extend(completed)
+            extended, completed = frontier_extend(base, DATA_HASHES[start : start + count])
+            assert extended == one_by_one
+            assert completed == expected_completed
+            assert base == _fold_frontier(DATA_HASHES[:start])[0], "input left unchanged"
+
+
+def test_frontier_extend_rejects_a_bad_leaf_hash_anywhere_in_the_batch() -> None:
+    with pytest.raises(ValueError, match="32-byte"):
+        frontier_extend([], [DATA_HASHES[0], b"short"])
 
 
 def test_frontier_append_does_not_modify_its_input() -> None:
