@@ -48,8 +48,8 @@ KINDS: dict[str, NotificationKind] = {
         NotificationKind(
             "workshop.registration",
             "Workshop registration",
-            "Your registration was confirmed, waitlisted, lapsed or changed; "
-            "the workshop mails its own confirmations and reminders.",
+            "A seat offer lapsed, or a workshop's time or place changed; the workshop "
+            "mails these itself, with its calendar details.",
             email_default=False,
             emailable=False,
         ),

@@ -47,6 +47,10 @@
       if (status) status.textContent = "New notification: " + event.notification.title;
     }
   });
+  // The server greets each new socket: from then on the bell is live (tests wait for it).
+  window.pioneerFeed.on("hello", function () {
+    if (bell) bell.setAttribute("data-live", "true");
+  });
   window.pioneerFeed.on("notification.read", function (event) {
     if (typeof event.unread_count === "number") showCount(event.unread_count);
   });
