@@ -4,9 +4,16 @@ from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.core.cache import cache
 
 from accounts.realtime import can_subscribe, topic_group
-from accounts.services import CLOSE_SESSION_ENDED, feed_group, session_group
+from accounts.services import (
+    CLOSE_SESSION_ENDED,
+    PRESENCE_SECONDS,
+    feed_group,
+    presence_key,
+    session_group,
+)
 from core import strict_json
 
 # Close codes in the 4000 range are ours; 4401 mirrors HTTP 401 for clients.
@@ -58,7 +65,13 @@ class FeedConsumer(AsyncJsonWebsocketConsumer):
         if session is not None and session.session_key:
             await self._join(session_group(session.session_key))
         await self.accept()
+        await self._seen()
         await self.send_json({"type": "hello"})
+
+    async def _seen(self) -> None:
+        # Presence for the notification e-mails: a person with a page open is not mailed
+        # what their bell already shows (accounts.services.notification_email).
+        await cache.aset(presence_key(self.scope["user"].pk), 1, timeout=PRESENCE_SECONDS)
 
     async def _join(self, group: str) -> None:
         await self.channel_layer.group_add(group, self.channel_name)
@@ -73,6 +86,11 @@ class FeedConsumer(AsyncJsonWebsocketConsumer):
         self.groups_joined = []
 
     async def disconnect(self, code: int) -> None:
+        user = self.scope.get("user")
+        if user is not None and user.is_authenticated:
+            # Away at once; another page still open marks the person present again at its
+            # next ping, so at worst they get a mail in those seconds, never miss one.
+            await cache.adelete(presence_key(user.pk))
         await self._leave_all()
 
     async def receive(
@@ -91,6 +109,7 @@ class FeedConsumer(AsyncJsonWebsocketConsumer):
         kind = content.get("type")
         if kind == "ping":
             # Keeps proxies from closing an idle socket.
+            await self._seen()
             await self.send_json({"type": "pong"})
         elif kind == "subscribe" or kind == "unsubscribe":
             await self._change_subscription(kind, content.get("topic"))

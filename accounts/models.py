@@ -98,3 +98,65 @@ class Profile(models.Model):
 
     def __str__(self) -> str:
         return f"profile of {self.user_id}"
+
+
+class Notification(models.Model):
+    """Something a person was told (`accounts.services.notification_send`), kept with its
+    read state for the bell and `/notifications/`.
+
+    It carries text meant for its recipient alone and a link path inside the site: nobody
+    else's personal data, no secret in the link (links are mailed and end up in logs).
+    Read ones are deleted after NOTIFICATIONS_READ_RETENTION_DAYS (accounts.tasks).
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=40)
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    url = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            # The list, newest first, per person.
+            models.Index(fields=["recipient", "-id"], name="accounts_notif_recipient_idx"),
+            # The bell's count reads only the unread rows.
+            models.Index(
+                fields=["recipient"],
+                name="accounts_notif_unread_idx",
+                condition=models.Q(read_at__isnull=True),
+            ),
+            # The retention purge.
+            models.Index(
+                fields=["read_at"],
+                name="accounts_notif_read_at_idx",
+                condition=models.Q(read_at__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"notification {self.public_id} ({self.kind})"
+
+
+class NotificationSetting(models.Model):
+    """A person's choice for one kind, where it differs from the kind's default
+    (accounts.notification_kinds); no row means the default."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_settings"
+    )
+    kind = models.CharField(max_length=40)
+    email = models.BooleanField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="accounts_notif_setting_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"notification setting {self.kind} of {self.user_id}"

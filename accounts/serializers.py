@@ -33,3 +33,56 @@ class ProfileInputSerializer(serializers.Serializer):
     languages = serializers.ListField(
         child=serializers.ChoiceField(choices=LANGUAGE_CHOICES), max_length=10, required=False
     )
+
+
+class NotificationSerializer(serializers.Serializer):
+    id = serializers.UUIDField(source="public_id")
+    kind = serializers.CharField(help_text="one of the kinds listed by the settings endpoint")
+    title = serializers.CharField()
+    body = serializers.CharField(allow_blank=True)
+    url = serializers.CharField(allow_blank=True, help_text="a path inside the site, or empty")
+    created_at = serializers.DateTimeField()
+    read_at = serializers.DateTimeField(allow_null=True)
+
+
+class NotificationsReadInputSerializer(serializers.Serializer):
+    ids = serializers.ListField(
+        child=serializers.UUIDField(),
+        max_length=200,
+        required=False,
+        help_text="the notifications to mark read; ids of others' notifications mark nothing",
+    )
+    all = serializers.BooleanField(required=False, help_text="true: mark every one read")
+
+    def validate(self, attrs: dict[str, object]) -> dict[str, object]:
+        if bool(attrs.get("all")) == ("ids" in attrs):
+            raise serializers.ValidationError(
+                {"ids": ["Give either `ids` or `all: true`, not both or neither."]}
+            )
+        return attrs
+
+
+class NotificationsReadOutputSerializer(serializers.Serializer):
+    marked = serializers.IntegerField(help_text="how many were unread and are read now")
+    unread_count = serializers.IntegerField()
+
+
+class NotificationKindSettingSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]
+    description = serializers.CharField()
+    emailable = serializers.BooleanField(
+        help_text="false for kinds whose news the app mails by itself, with more detail"
+    )
+    email = serializers.BooleanField(help_text="e-mailed when the person has no page open")
+
+
+class NotificationSettingsSerializer(serializers.Serializer):
+    kinds = NotificationKindSettingSerializer(many=True)
+
+
+class NotificationSettingsInputSerializer(serializers.Serializer):
+    email = serializers.DictField(
+        child=serializers.BooleanField(),
+        help_text="kind -> whether to e-mail it when away; kinds not named keep their choice",
+    )

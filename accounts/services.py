@@ -6,22 +6,27 @@ import hashlib
 import json
 import logging
 from collections.abc import Iterable
+from datetime import timedelta
 from typing import IO, Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
-from django.conf import global_settings
+from django.conf import global_settings, settings
 from django.contrib.auth.models import Group
+from django.core.cache import cache
 from django.core.files.base import ContentFile
+from django.core.mail import EmailMessage
 from django.db import transaction
 from django.utils import timezone
 from django_countries import countries
 
-from accounts.models import Profile, User, avatar_path
+from accounts.models import Notification, NotificationSetting, Profile, User, avatar_path
+from accounts.notification_kinds import KINDS, kind_of
 from accounts.realtime import topic_group
 from accounts.roles import Role
 from core.errors import Conflict, InvalidInput
 from core.images import sanitize_image
+from core.jobs import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -94,6 +99,205 @@ def _send_on_commit(group: str, event: dict[str, Any]) -> None:
 def notify_topic(*, topic: str, event: dict[str, Any]) -> None:
     """Send `event` to every socket subscribed to `topic` (see accounts.realtime), on commit."""
     _send_on_commit(topic_group(topic), event)
+
+
+# --- notifications ---------------------------------------------------------------------
+
+NOTIFICATION_EMAIL_JOB = "accounts.tasks.email_notification"
+TITLE_MAX = 200
+BODY_MAX = 2000
+URL_MAX = 300
+# feed.js pings every 25 s; a socket not heard from for this long is gone.
+PRESENCE_SECONDS = 60
+
+
+def presence_key(user_id: int) -> str:
+    return f"accounts:feed-seen:{user_id}"
+
+
+def _check_url(url: str) -> None:
+    # A path inside the site: e-mailed links must not lead elsewhere, and a link is no
+    # place for a secret or someone else's data.
+    if url and (
+        not url.startswith("/")
+        or url.startswith("//")
+        or "\\" in url
+        or len(url) > URL_MAX
+        or any(ord(char) < 33 for char in url)
+    ):
+        raise ValueError(f"a notification links to a path inside the site, not {url!r}")
+
+
+def notification_email_wanted(*, user: User, kind: str) -> bool:
+    """Whether `user` wants `kind` e-mailed when away: their setting, else the default."""
+    spec = kind_of(kind)
+    if not spec.emailable:
+        return False
+    chosen = (
+        NotificationSetting.objects.filter(user=user, kind=kind)
+        .values_list("email", flat=True)
+        .first()
+    )
+    return spec.email_default if chosen is None else chosen
+
+
+def _unread(user: User) -> int:
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+def notification_payload(notification: Notification) -> dict[str, Any]:
+    return {
+        "id": str(notification.public_id),
+        "kind": notification.kind,
+        "title": notification.title,
+        "body": notification.body,
+        "url": notification.url,
+        "created_at": notification.created_at.isoformat(),
+    }
+
+
+@transaction.atomic
+def notification_send(
+    *,
+    user: User,
+    kind: str,
+    title: str,
+    body: str = "",
+    url: str = "",
+    event: dict[str, Any] | None = None,
+) -> Notification:
+    """Tell `user` something worth keeping: the one way to notify a person.
+
+    Keeps a `Notification` (the bell, `/notifications/`, the API), and once the transaction
+    commits sends `event` (when given: the caller's own live event, for the pages that
+    react to it) and a `{"type": "notification", "notification": {...}, "unread_count": n}`
+    event to the person's open `/ws/feed/` sockets, and queues an e-mail when the kind's
+    setting asks for one. The e-mail job sends only if the person is still away and has
+    not read it by then: away means no `/ws/feed/` socket of theirs connected or pinged in
+    the last PRESENCE_SECONDS (see `presence_key`).
+
+    `kind` must be in accounts.notification_kinds.KINDS (`chat.mention` and
+    `review.outcome` are there for chat and peer review). `title` and `body` are plain text
+    for the recipient alone (nobody else's e-mail or real name: pseudonyms or display
+    names); `url` is a path inside the site, without secrets. For example:
+
+        notification_send(
+            user=mentioned,
+            kind="chat.mention",
+            title=f"{author_name} mentioned you in {room.title}",
+            body=message.text[:300],
+            url=f"/chat/{room.slug}/#m-{message.public_id}",
+        )
+
+    Runs inside the caller's transaction when there is one (so a plain `atomic`): a
+    rolled-back decision tells nobody anything. For live-only news that is not worth
+    keeping (seat counters, a reservation about to expire) use `notify_user`.
+    """
+    kind_of(kind)
+    title = title.strip()
+    if not title or len(title) > TITLE_MAX:
+        raise ValueError(f"a notification title has 1 to {TITLE_MAX} characters")
+    if len(body) > BODY_MAX:
+        body = body[: BODY_MAX - 1] + "…"
+    _check_url(url)
+    if event is not None:
+        notify_user(user=user, event=event)
+    notification = Notification.objects.create(
+        recipient=user, kind=kind, title=title, body=body, url=url
+    )
+    notify_user(
+        user=user,
+        event={
+            "type": "notification",
+            "notification": notification_payload(notification),
+            "unread_count": _unread(user),
+        },
+    )
+    if notification_email_wanted(user=user, kind=kind):
+        enqueue_on_commit(NOTIFICATION_EMAIL_JOB, notification.pk)
+    return notification
+
+
+def notification_email(*, notification_id: int) -> bool:
+    """Mail one notification if it still should be: unread, not mailed yet, still wanted,
+    and the person away. Run by the e-mail job, so it may run twice: the row is marked
+    under its lock before the mail leaves, and a second run finds it marked."""
+    with transaction.atomic(durable=True):
+        notification = (
+            Notification.objects.select_for_update(of=("self",))
+            .select_related("recipient")
+            .filter(pk=notification_id)
+            .first()
+        )
+        if notification is None or notification.read_at or notification.emailed_at:
+            return False
+        user = notification.recipient
+        if not user.is_active or not notification_email_wanted(user=user, kind=notification.kind):
+            return False
+        if cache.get(presence_key(user.pk)):
+            return False
+        site = settings.SITE_URL.rstrip("/")
+        lines = [notification.title, ""]
+        if notification.body:
+            lines += [notification.body, ""]
+        if notification.url:
+            lines += [f"Open it: {site}{notification.url}", ""]
+        lines += [
+            "You get this e-mail because you were not on the site when it happened.",
+            f"Choose which notifications are e-mailed: {site}/notifications/#settings",
+        ]
+        # Sent under the row's lock, before the mark commits: a mail server that fails
+        # rolls the mark back and the job's retry sends it; only a commit failing after a
+        # sent mail could send it twice, which beats losing a decision's mail.
+        EmailMessage(subject=notification.title, body="\n".join(lines), to=[user.email]).send()
+        notification.emailed_at = timezone.now()
+        notification.save(update_fields=["emailed_at"])
+    return True
+
+
+def notifications_mark_read(*, user: User, public_ids: Iterable[Any] | None = None) -> int:
+    """Mark `user`'s notifications read: those with these ids, or all when None. Ids of
+    someone else's notifications mark nothing. Returns how many changed; the person's
+    other open pages hear the new unread count."""
+    with transaction.atomic(durable=True):
+        unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
+        if public_ids is not None:
+            unread = unread.filter(public_id__in=list(public_ids))
+        marked = unread.update(read_at=timezone.now())
+        if marked:
+            notify_user(
+                user=user, event={"type": "notification.read", "unread_count": _unread(user)}
+            )
+    return marked
+
+
+def notification_settings_update(*, user: User, email: dict[str, bool]) -> None:
+    """Set which kinds are e-mailed to `user` when away; kinds not named keep their choice."""
+    for key, wanted in email.items():
+        spec = KINDS.get(key)
+        if spec is None:
+            raise InvalidInput(f"Unknown notification kind: {key!r}.", field="email")
+        if not isinstance(wanted, bool):
+            raise InvalidInput(f"Say true or false for {key!r}.", field="email")
+        if wanted and not spec.emailable:
+            raise InvalidInput(f"{spec.label} is not sent by e-mail.", field="email")
+    with transaction.atomic(durable=True):
+        for key, wanted in email.items():
+            if KINDS[key].emailable:
+                NotificationSetting.objects.update_or_create(
+                    user=user, kind=key, defaults={"email": wanted}
+                )
+
+
+def notifications_purge(*, older_than_days: int | None = None) -> int:
+    """Delete notifications read more than NOTIFICATIONS_READ_RETENTION_DAYS ago (the
+    daily beat job); unread ones stay until they are read. Returns how many went."""
+    days = older_than_days
+    if days is None:
+        days = settings.NOTIFICATIONS_READ_RETENTION_DAYS
+    cutoff = timezone.now() - timedelta(days=days)
+    deleted, _ = Notification.objects.filter(read_at__lt=cutoff).delete()
+    return deleted
 
 
 def user_grant_role(*, user: User, role: Role) -> None:

@@ -122,6 +122,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "accounts.context_processors.notifications",
             ],
         },
     },
@@ -247,7 +248,14 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "community.tasks.finish_workshops",
         "schedule": 300.0,
     },
+    # Read notifications go after NOTIFICATIONS_READ_RETENTION_DAYS; unread ones stay.
+    "accounts: purge read notifications": {
+        "task": "accounts.tasks.purge_read_notifications",
+        "schedule": 86400.0,
+    },
 }
+# How long a read notification is kept before the daily purge deletes it.
+NOTIFICATIONS_READ_RETENTION_DAYS = env.int("NOTIFICATIONS_READ_RETENTION_DAYS", default=90)
 
 # --- Community: workshops ----------------------------------------------------------------
 # How long a waitlisted person has to accept a freed seat; close to the start the offer

@@ -85,6 +85,15 @@ MATRIX: list[Row] = [
     row("GET", "me/", None, None,          401, 200, 200, 200, 200, 200, 200),
     row("PATCH", "me/", None, {"display_name": "Matrix"},
                                            401, 200, 200, 200, 200, 200, 200),
+    # Notifications: everyone signed in has their own, and sees and marks only those
+    # (ids of someone else's mark nothing: tests/accounts/test_notifications_api.py).
+    row("GET", "notifications/", None, None,  401, 200, 200, 200, 200, 200, 200),
+    row("POST", "notifications/read/", None, {"all": True},
+                                              401, 200, 200, 200, 200, 200, 200),
+    row("GET", "notifications/settings/", None, None,
+                                              401, 200, 200, 200, 200, 200, 200),
+    row("PATCH", "notifications/settings/", None, {"email": {"chat.mention": False}},
+                                              401, 200, 200, 200, 200, 200, 200),
     # The log is public: no account needed, every role alike.
     row("GET", "ledger/sth/", None, None,  200, 200, 200, 200, 200, 200, 200),
     row("GET", "ledger/heads/", None, None, 200, 200, 200, 200, 200, 200, 200),

@@ -10,8 +10,9 @@ counts are read when the job runs, so a late job sends the current ones.
 from __future__ import annotations
 
 from django.core.mail import get_connection
+from django.urls import reverse
 
-from accounts.services import notify_topic, notify_user
+from accounts.services import notification_send, notify_topic, notify_user
 from community import selectors
 from community.models import ACTIVE_STATUSES, Registration, Workshop
 from community.services.common import utc_text
@@ -69,13 +70,54 @@ def registration_announce(*, registration_id: int, kind: str) -> bool:
     notify_topic(topic=workshop.topic, event=selectors.seats(workshop))
     if registration.status != STILL_TRUE[kind]:
         return False
-    notify_user(
-        user=registration.user,
-        event=event_for(registration, workshop, _text(kind, registration, workshop)),
-    )
-    if kind in MAILED:
+    event = event_for(registration, workshop, _text(kind, registration, workshop))
+    if kind in KEPT:
+        _keep(registration, workshop, kind, event)
+    else:
+        notify_user(user=registration.user, event=event)
+    # The offer's mail is the notification's, sent per the person's settings.
+    if kind in MAILED and kind != "offered":
         message_for(kind, workshop, registration).send()
     return True
+
+
+# News the person did not cause is kept as a notification (accounts.notification_kinds);
+# the answer to their own click (registered, left, declined) is only shown live.
+KEPT = {"offered", "expired"}
+
+
+def _keep(
+    registration: Registration, workshop: Workshop, kind: str, event: dict[str, object]
+) -> None:
+    path = reverse("community:detail", args=[workshop.public_id])
+    if kind == "offered":
+        assert registration.offer_expires_at is not None
+        notification_send(
+            user=registration.user,
+            kind="workshop.offer",
+            title=f"A seat freed up for you: {workshop.title}",
+            body=f"It is yours if you accept by {utc_text(registration.offer_expires_at)}; "
+            "after that it passes to the next person on the waitlist.",
+            url=path,
+            event=event,
+        )
+    elif kind == "cancelled":
+        notification_send(
+            user=registration.user,
+            kind="workshop.cancelled",
+            title=f"Cancelled: {workshop.title}",
+            body=f"The hosts cancelled the workshop: {workshop.cancel_message}",
+            url=path,
+            event=event,
+        )
+    else:
+        notification_send(
+            user=registration.user,
+            kind="workshop.registration",
+            title=str(event["message"]),
+            url=path,
+            event=event,
+        )
 
 
 def workshop_announce(*, workshop_id: int, kind: str) -> int:
@@ -93,8 +135,13 @@ def workshop_announce(*, workshop_id: int, kind: str) -> int:
         else f"The hosts changed the time or place of {workshop.title}."
     )
     for registration in registrations:
-        notify_user(user=registration.user, event=event_for(registration, workshop, what))
-    messages = [message_for(kind, workshop, registration) for registration in registrations]
+        _keep(registration, workshop, kind, event_for(registration, workshop, what))
+    # A cancellation's mail is the notification's, sent per the person's settings.
+    messages = [
+        message_for(kind, workshop, registration)
+        for registration in registrations
+        if kind != "cancelled"
+    ]
     if messages:
         with get_connection() as connection:
             connection.send_messages(messages)

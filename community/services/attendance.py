@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
-from accounts.services import notify_user
+from accounts.services import notification_send
 from community import selectors
 from community.models import Attendance, Registration, RegistrationStatus, Workshop, WorkshopStatus
 from community.services.common import lock_registration, lock_workshop, log, utc_text
@@ -130,14 +131,20 @@ def _count(workshop: Workshop, registration: Registration, now: datetime) -> Non
         registration=registration,
         attendance=registration.attendance,
     )
-    notify_user(
+    text = (
+        f"Your attendance at {workshop.title} counts in your reputation."
+        if attended
+        else f"You were marked absent from {workshop.title}."
+    )
+    notification_send(
         user=registration.user,
+        kind="workshop.attendance",
+        title=text,
+        url=reverse("community:detail", args=[workshop.public_id]),
         event={
             "type": "workshop.attendance",
             "workshop": str(workshop.public_id),
             "attendance": registration.attendance,
-            "message": f"Your attendance at {workshop.title} counts in your reputation."
-            if attended
-            else f"You were marked absent from {workshop.title}.",
+            "message": text,
         },
     )

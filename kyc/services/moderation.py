@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.core.mail import send_mail
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.services import notify_user, user_clear_verified, user_set_verified
+from accounts.services import notification_send, user_clear_verified, user_set_verified
 from core.errors import Conflict, Forbidden, InvalidInput
 from kyc import conf
 from kyc.models import (
@@ -186,10 +186,14 @@ def _tell_pioneer(user: User, case: Case) -> None:
         State.RESUBMISSION_REQUESTED: "Please fix your verification: " + case.resubmission_reasons,
     }
     text = messages[State(case.state)]
-    notify_user(user=user, event={"type": "kyc.decision", "outcome": case.state, "message": text})
-    email = user.email
-    transaction.on_commit(
-        lambda: send_mail("Your identity verification", text, None, [email], fail_silently=True)
+    # Kept, live, and e-mailed when the person is away unless they turned that off.
+    notification_send(
+        user=user,
+        kind="kyc.decision",
+        title="Your identity verification was decided",
+        body=text,
+        url=reverse("kyc:status"),
+        event={"type": "kyc.decision", "outcome": case.state, "message": text},
     )
 
 

@@ -23,9 +23,10 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
-from accounts.services import notify_user
+from accounts.services import notification_send
 from core import strict_json
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from tasks import conf, kinds, statements
@@ -349,12 +350,16 @@ def assignment_answer(*, assignment: Assignment, pioneer: User, value: Any) -> A
             )
         if score is not None and score.paused_at == now:
             audit(project, None, "pioneer.paused", accuracy=round(score.accuracy or 0, 4))
-            notify_user(
+            paused = f"You are paused on “{project.title}”: gold accuracy too low."
+            notification_send(
                 user=pioneer,
+                kind="project.paused",
+                title=paused,
+                url=reverse("tasks:feed"),
                 event={
                     "type": "project.paused",
                     "project": str(project.public_id),
-                    "message": f"You are paused on “{project.title}”: gold accuracy too low.",
+                    "message": paused,
                 },
             )
     return answer

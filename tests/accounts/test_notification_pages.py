@@ -1,0 +1,117 @@
+"""The bell and `/notifications/`: own notifications only, marking read, the e-mail
+settings form, and a page whose queries do not grow with its rows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from accounts import selectors, services
+from accounts.models import Notification
+
+pytestmark = pytest.mark.django_db
+
+PAGE = "/notifications/"
+
+
+def tell(user: Any, n: int, kind: str = "kyc.decision") -> list[Notification]:
+    return [
+        services.notification_send(
+            user=user, kind=kind, title=f"Notice {i}", body=f"Body {i}.", url="/kyc/"
+        )
+        for i in range(n)
+    ]
+
+
+@pytest.fixture
+def member(client: Client, user: Any) -> Client:
+    client.force_login(user)
+    return client
+
+
+def test_the_bell_shows_the_unread_count_on_every_page(member: Client, user: Any) -> None:
+    tell(user, 2)
+    html = member.get("/dashboard/").content.decode()
+    assert 'aria-label="Notifications, 2 unread"' in html
+    assert "js/notifications.js" in html
+
+
+def test_the_page_lists_ones_own_notifications(
+    member: Client, user: Any, user_factory: Any
+) -> None:
+    tell(user, 2)
+    services.notification_send(user=user_factory(), kind="kyc.decision", title="Not yours")
+    html = member.get(PAGE).content.decode()
+    assert "Notice 0" in html
+    assert "Notice 1" in html
+    assert "Not yours" not in html
+    assert html.index("Notice 1") < html.index("Notice 0")
+
+
+@pytest.mark.parametrize("rows", [1, 60])
+def test_page_queries_do_not_grow_with_rows(
+    member: Client, user: Any, rows: int, django_assert_max_num_queries: Any
+) -> None:
+    tell(user, rows)
+    with django_assert_max_num_queries(8):
+        response = member.get(PAGE)
+    assert response.status_code == 200
+    assert ("Older notifications" in response.content.decode()) == (rows > 50)
+
+
+def test_older_notifications_page_on(member: Client, user: Any) -> None:
+    made = tell(user, 52)
+    first = member.get(PAGE).context
+    assert first["older"] == made[2].public_id
+    second = member.get(PAGE, {"before": str(first["older"])}).context
+    assert [n.title for n in second["notifications"]] == ["Notice 1", "Notice 0"]
+
+
+def test_mark_one_then_all_read(member: Client, user: Any, user_factory: Any) -> None:
+    first, _ = tell(user, 2)
+    [foreign] = tell(user_factory(), 1)
+    member.post("/notifications/read/", {"id": str(foreign.public_id)})
+    foreign.refresh_from_db()
+    assert foreign.read_at is None
+    response = member.post("/notifications/read/", {"id": str(first.public_id)})
+    assert response.status_code == 302
+    assert selectors.notifications_unread_count(user=user) == 1
+    member.post("/notifications/read/", {"all": "1"})
+    assert selectors.notifications_unread_count(user=user) == 0
+
+
+def test_a_bad_id_marks_nothing(member: Client, user: Any) -> None:
+    tell(user, 1)
+    response = member.post("/notifications/read/", {"id": "nonsense"}, follow=True)
+    assert "not one of your notifications" in response.content.decode()
+    assert selectors.notifications_unread_count(user=user) == 1
+
+
+def test_the_settings_form_saves_what_is_ticked(member: Client, user: Any) -> None:
+    response = member.post(
+        "/notifications/settings/", {"email": ["kyc.decision", "project.paused"]}
+    )
+    assert response.status_code == 302
+    chosen = {row["kind"]: row["email"] for row in selectors.notification_settings(user=user)}
+    assert chosen["project.paused"] is True
+    assert chosen["kyc.decision"] is True
+    assert chosen["chat.mention"] is False
+    assert chosen["workshop.registration"] is False
+
+
+def test_the_settings_form_refuses_a_kind_that_is_never_mailed(member: Client, user: Any) -> None:
+    response = member.post(
+        "/notifications/settings/", {"email": ["workshop.registration"]}, follow=True
+    )
+    assert "cannot be e-mailed" in response.content.decode()
+    chosen = {row["kind"]: row["email"] for row in selectors.notification_settings(user=user)}
+    assert chosen["chat.mention"] is True  # nothing changed
+
+
+def test_signed_out_people_are_sent_to_sign_in(client: Client, db: None) -> None:
+    response = client.get(PAGE)
+    assert response.status_code == 302
+    assert "/accounts/login/" in response["Location"]
+    assert client.post("/notifications/read/", {"all": "1"}).status_code == 302
