@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "tasks",
     "reputation",
     "community",
+    "support",
 ]
 
 MIDDLEWARE = [
