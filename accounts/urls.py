@@ -6,6 +6,5 @@ app_name = "accounts"
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("dashboard/", views.dashboard, name="dashboard"),
     path("profile/", views.profile, name="profile"),
 ]

@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "reputation",
     "community",
     "support",
+    "dashboard",
 ]
 
 MIDDLEWARE = [
@@ -283,7 +284,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LOGIN_URL = "account_login"
-LOGIN_REDIRECT_URL = "accounts:dashboard"
+LOGIN_REDIRECT_URL = "dashboard:home"
 ACCOUNT_LOGOUT_REDIRECT_URL = "accounts:home"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}

@@ -38,3 +38,21 @@ def message_for_moderator(*, moderator: User, public_id: str | UUID) -> ContactM
     if message is None:
         raise NotFound("No such message.")
     return message
+
+
+def open_message_count(*, moderator: User) -> int:
+    _require_moderator(moderator)
+    return ContactMessage.objects.filter(handled_at__isnull=True).count()
+
+
+def messages_of(*, user: User) -> list[dict[str, object]]:
+    """A person's own contact messages, for their data-access request."""
+    return [
+        {
+            "topic": message.topic,
+            "message": message.body,
+            "sent_at": message.created_at.isoformat(),
+            "handled_at": message.handled_at.isoformat() if message.handled_at else None,
+        }
+        for message in ContactMessage.objects.filter(sender=user).order_by("created_at", "pk")
+    ]

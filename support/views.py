@@ -48,7 +48,7 @@ def terms(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def contact(request: HttpRequest) -> HttpResponse:
     signed_in = request.user.is_authenticated
-    form = ContactForm(request.POST or None)
+    form = ContactForm(request.POST if request.method == "POST" else None)
     status = 200
     retry_after: int | None = None
     if request.method == "POST":

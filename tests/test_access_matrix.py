@@ -193,6 +193,7 @@ MATRIX: list[Row] = [
     row("POST", ASSIGNMENT + "skip/", "assignment:foreign", None,
                                                      401, 404, 404, 404, 404, 404, 404),
     row("GET", "credits/", None, None,        401, 200, 200, 200, 200, 200, 200),
+    row("GET", "earnings/", None, None,       401, 200, 200, 200, 200, 200, 200),
 ]
 # fmt: on
 

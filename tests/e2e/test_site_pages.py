@@ -16,7 +16,6 @@ from tests.e2e.conftest import RESULTS, Journey, sign_in
 
 pytestmark = pytest.mark.e2e
 
-NO_SOCKET_HERE = re.compile(r"WebSocket connection to 'ws://[^']+/ws/feed/' failed")
 VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 
 
@@ -36,9 +35,7 @@ class SiteVisit(Journey):
     def _error(self, message: Any) -> None:
         # A page answered 4xx on purpose (a form with errors) is logged as a failed load;
         # the resources a page needs are checked by status in `_response` instead.
-        # The live server speaks no WebSocket, so the feed socket's handshake fails here
-        # (tests/integration/test_feed_in_the_browser.py drives it against daphne).
-        if message.type != "error" or NO_SOCKET_HERE.search(message.text):
+        if message.type != "error":
             return
         if not message.text.startswith("Failed to load resource"):
             self.console_errors.append(f"{self.page.url}: {message.text}")
@@ -56,8 +53,10 @@ class SiteVisit(Journey):
 
 
 @pytest.fixture(params=list(VIEWPORTS))
-def visit(request: pytest.FixtureRequest, browser: Any, live_server: Any) -> Iterator[SiteVisit]:
-    context = browser.new_context(base_url=live_server.url, viewport=VIEWPORTS[request.param])
+def visit(
+    request: pytest.FixtureRequest, browser: Any, asgi_live_server: str
+) -> Iterator[SiteVisit]:
+    context = browser.new_context(base_url=asgi_live_server, viewport=VIEWPORTS[request.param])
     context.set_default_timeout(15_000)
     page = context.new_page()
     folder = RESULTS / re.sub(r"[^\w.-]+", "_", request.node.nodeid)
