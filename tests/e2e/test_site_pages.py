@@ -12,44 +12,10 @@ from playwright.sync_api import expect
 
 from accounts.roles import Role
 from support.models import ContactMessage
-from tests.e2e.conftest import RESULTS, Journey, sign_in
+from tests.e2e.conftest import RESULTS, sign_in
+from tests.e2e.helpers import VIEWPORTS, SiteVisit, folder_for
 
 pytestmark = pytest.mark.e2e
-
-VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
-
-
-class SiteVisit(Journey):
-    """A journey that also fails on console errors and on any response of 400 or more
-    for the page's own resources (stylesheets, scripts, images, the favicon)."""
-
-    def __init__(self, page: Any, folder: Any, phone: bool) -> None:
-        super().__init__(page, folder)
-        self.phone = phone
-        self.console_errors: list[str] = []
-        self.failed: list[str] = []
-        page.on("console", self._error)
-        page.on("response", self._response)
-        page.on("requestfailed", lambda request: self.failed.append(f"failed {request.url}"))
-
-    def _error(self, message: Any) -> None:
-        # A page answered 4xx on purpose (a form with errors) is logged as a failed load;
-        # the resources a page needs are checked by status in `_response` instead.
-        if message.type != "error":
-            return
-        if not message.text.startswith("Failed to load resource"):
-            self.console_errors.append(f"{self.page.url}: {message.text}")
-
-    def _response(self, response: Any) -> None:
-        if response.status >= 400 and response.request.resource_type != "document":
-            self.failed.append(f"{response.status} {response.url}")
-
-    def open_menu(self) -> None:
-        """On a phone the links sit behind the menu button."""
-        if self.phone:
-            button = self.page.get_by_role("button", name="Menu")
-            if button.get_attribute("aria-expanded") != "true":
-                button.click()
 
 
 @pytest.fixture(params=list(VIEWPORTS))
@@ -58,14 +24,10 @@ def visit(
 ) -> Iterator[SiteVisit]:
     context = browser.new_context(base_url=asgi_live_server, viewport=VIEWPORTS[request.param])
     context.set_default_timeout(15_000)
-    page = context.new_page()
-    folder = RESULTS / re.sub(r"[^\w.-]+", "_", request.node.nodeid)
-    visit = SiteVisit(page, folder, phone=request.param == "phone")
+    visit = SiteVisit(context.new_page(), folder_for(RESULTS, request), request.param == "phone")
     yield visit
     context.close()
-    assert visit.csp_violations == []
-    assert visit.console_errors == []
-    assert visit.failed == []
+    visit.assert_clean()
 
 
 def test_visitor_reads_help_and_legal_pages_and_writes_to_the_moderators(
@@ -74,30 +36,30 @@ def test_visitor_reads_help_and_legal_pages_and_writes_to_the_moderators(
     page = visit.page
     page.goto("/")
     expect(page.locator("link[rel=icon]")).to_have_attribute("href", re.compile(r"favicon\.svg$"))
-    visit.shot("home")
+    visit.check("home")
     footer = page.get_by_role("navigation", name="About")
     footer.get_by_role("link", name="Help").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("How Pioneer works")
     page.get_by_text("Who sees my identity documents?").click()
     expect(page.get_by_text("Validators see only a crop")).to_be_visible()
-    visit.shot("help")
+    visit.check("help")
     page.get_by_role("navigation", name="About").get_by_role("link", name="Privacy").click()
     expect(page.get_by_role("heading", name="Who sees your documents")).to_be_visible()
-    visit.shot("privacy")
+    visit.check("privacy")
     page.get_by_role("navigation", name="About").get_by_role("link", name="Terms").click()
     expect(page.get_by_role("heading", name="One person, one account")).to_be_visible()
-    visit.shot("terms")
+    visit.check("terms")
 
     page.get_by_role("navigation", name="About").get_by_role("link", name="Contact").click()
     page.get_by_label("Topic").select_option("privacy")
     page.get_by_label("Your message").fill("Please tell me what you keep about me.")
     page.get_by_role("button", name="Send message").click()
     expect(page.get_by_text("Leave an e-mail address")).to_be_visible()
-    visit.shot("contact-needs-address")
+    visit.check("contact-needs-address")
     page.get_by_label("Your e-mail address").fill("visitor@example.org")
     page.get_by_role("button", name="Send message").click()
     expect(page.get_by_role("status")).to_contain_text("The moderators have your message")
-    visit.shot("contact-sent")
+    visit.check("contact-sent")
     assert ContactMessage.objects.filter(reply_to="visitor@example.org").count() == 1
 
 
@@ -123,10 +85,10 @@ def test_moderator_reads_the_contact_inbox_through_the_phone_menu(
         expect(links).to_be_visible()
     page.goto("/contact/inbox/")
     expect(page.get_by_test_id("contact-message")).to_contain_text("Spam in the lounge.")
-    visit.shot("inbox")
+    visit.check("inbox")
     page.get_by_role("button", name="Mark handled").click()
     expect(page.get_by_text("No open messages")).to_be_visible()
-    visit.shot("inbox-empty")
+    visit.check("inbox-empty")
 
 
 def test_without_scripts_every_link_shows(
