@@ -12,7 +12,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import selectors, services
 from accounts.forms import ProfileForm
-from accounts.hooks import reputation_level
 from accounts.models import Notification
 from accounts.notification_kinds import KINDS
 from core.errors import DomainError, InvalidInput, RetryLater
@@ -22,35 +21,6 @@ from core.types import AuthenticatedHttpRequest
 
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "home.html")
-
-
-def _next_steps(
-    *, email_verified: bool, mfa_enabled: bool, is_verified: bool
-) -> list[dict[str, object]]:
-    return [
-        {"title": "Verify your e-mail address", "done": email_verified, "url": "account_email"},
-        {"title": "Turn on two-factor authentication", "done": mfa_enabled, "url": "mfa_index"},
-        {"title": "Complete your profile", "done": None, "url": "accounts:profile"},
-        {"title": "Verify your identity", "done": is_verified, "url": "kyc:status"},
-    ]
-
-
-@login_required
-def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
-    user = selectors.user_for_me(user_id=request.user.pk)
-    email_verified = selectors.user_email_verified(user=user)
-    mfa_enabled = selectors.user_mfa_enabled(user=user)
-    context = {
-        "member": user,
-        "roles": selectors.user_role_names(user=user),
-        "reputation_level": reputation_level(user),
-        "email_verified": email_verified,
-        "mfa_enabled": mfa_enabled,
-        "steps": _next_steps(
-            email_verified=email_verified, mfa_enabled=mfa_enabled, is_verified=user.is_verified
-        ),
-    }
-    return render(request, "accounts/dashboard.html", context)
 
 
 @login_required

@@ -9,12 +9,21 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from django.db.models import BooleanField, ExpressionWrapper, F, Q, QuerySet
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
 from core.errors import Forbidden, NotFound
-from kyc.models import Case, CaseEvent, Document, ReviewConflict, State, ValidatorVote
+from kyc import conf
+from kyc.models import (
+    Case,
+    CaseEvent,
+    Document,
+    Question,
+    ReviewConflict,
+    State,
+    ValidatorVote,
+)
 
 QUEUE_STATES = [State.IN_REVIEW, State.ESCALATED, State.APPEALED]
 
@@ -288,3 +297,94 @@ def personal_data_export(*, user: User) -> dict[str, object]:
             for case in cases
         ]
     }
+
+
+def latest_case(*, user: User) -> Case | None:
+    """The person's most recent case, without its checks and documents: where it stands."""
+    return Case.objects.filter(user=user).order_by("-created_at", "-pk").first()
+
+
+def claimed_cases(*, moderator: User) -> list[Case]:
+    """Cases `moderator` holds a live claim on, the claim closest to running out first."""
+    return list(
+        Case.objects.filter(
+            claimed_by=moderator,
+            claim_expires_at__gt=timezone.now(),
+            state__in=QUEUE_STATES,
+        ).order_by("claim_expires_at", "pk")
+    )
+
+
+def oldest_waiting_since(*, reviewer: User) -> datetime | None:
+    """When the case that has waited longest for `reviewer` was submitted."""
+    return queue(reviewer=reviewer).values_list("submitted_at", flat=True).first()
+
+
+def validator_pending_checks(*, validator: User) -> int:
+    """How many checks `check_next` could still hand this validator now: per question,
+    the cases in review that need more votes than they have or are promised, that they
+    have not answered and have no conflict with. One query per question."""
+    now = timezone.now()
+    needed = conf.validator_votes()
+    conflicted = conflicts_of(validator)
+    pending = 0
+    for question in Question.values:
+        answered = ValidatorVote.objects.filter(validator=validator, question=question).values(
+            "case_id"
+        )
+        pending += (
+            Case.objects.filter(state=State.IN_REVIEW, risk_flags=[])
+            .exclude(conflicted)
+            .exclude(pk__in=answered)
+            .annotate(
+                votes_so_far=Count("votes", filter=Q(votes__question=question), distinct=True),
+                handed_out=Count(
+                    "check_assignments",
+                    filter=Q(
+                        check_assignments__question=question,
+                        check_assignments__closed_at__isnull=True,
+                        check_assignments__expires_at__gt=now,
+                    )
+                    & ~Q(check_assignments__validator=validator),
+                    distinct=True,
+                ),
+            )
+            .alias(taken=F("votes_so_far") + F("handed_out"))
+            .filter(taken__lt=needed)
+            .count()
+        )
+    return pending
+
+
+@dataclass(frozen=True)
+class ValidatorRecord:
+    votes: int
+    settled: int  # votes on cases whose final decision is known
+    agreed: int
+
+    @property
+    def accuracy(self) -> float | None:
+        """Share of settled votes that agreed with the final decision."""
+        return self.agreed / self.settled if self.settled else None
+
+
+def validator_record(*, validator: User) -> ValidatorRecord:
+    counts = ValidatorVote.objects.filter(validator=validator).aggregate(
+        votes=Count("pk"),
+        settled=Count("pk", filter=Q(agreed_with_decision__isnull=False)),
+        agreed=Count("pk", filter=Q(agreed_with_decision=True)),
+    )
+    return ValidatorRecord(
+        votes=counts["votes"], settled=counts["settled"], agreed=counts["agreed"]
+    )
+
+
+def cases_holding_documents(*, user: User) -> list[Case]:
+    """The person's cases that still hold a document image, oldest first, each with how
+    many it holds (`documents_held`). One query."""
+    return list(
+        Case.objects.filter(user=user)
+        .annotate(documents_held=Count("documents", filter=Q(documents__purged_at__isnull=True)))
+        .filter(documents_held__gt=0)
+        .order_by("created_at", "pk")
+    )

@@ -12,6 +12,7 @@ api_v1 = [
     path("", include("kyc.api_urls")),
     path("", include("tasks.api_urls")),
     path("", include("community.api_urls")),
+    path("", include("dashboard.api_urls")),
 ]
 
 urlpatterns = [
@@ -20,6 +21,8 @@ urlpatterns = [
     path("", include("kyc.urls")),
     path("", include("tasks.urls")),
     path("", include("community.urls")),
+    path("", include("support.urls")),
+    path("", include("dashboard.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime
 import json
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
 from core.errors import Forbidden, NotFound
@@ -228,3 +230,106 @@ def project_item_counts(*, project: Project) -> dict[str, int]:
         items=Count("pk", filter=Q(is_gold=False)), gold=Count("pk", filter=Q(is_gold=True))
     )
     return {"items": counts["items"] or 0, "gold": counts["gold"] or 0}
+
+
+@dataclass(frozen=True)
+class WorkSummary:
+    answers: int
+    projects: int
+    points: int
+    reserved: int  # items reserved for the person right now
+
+
+def pioneer_work_summary(*, user: User) -> WorkSummary:
+    """What a pioneer has done: two aggregate queries, whatever the history's length."""
+    answers = Answer.objects.filter(pioneer=user).aggregate(
+        answers=Count("pk"), projects=Count("project", distinct=True)
+    )
+    reserved = Assignment.objects.filter(
+        pioneer=user, status=AssignmentStatus.RESERVED, expires_at__gt=timezone.now()
+    ).count()
+    return WorkSummary(
+        answers=answers["answers"],
+        projects=answers["projects"],
+        points=credit_balance(user=user),
+        reserved=reserved,
+    )
+
+
+def requester_progress(*, user: User) -> QuerySet[Project]:
+    """The requester's projects, newest first, with their item count and what is left."""
+    items = Item.objects.filter(project=OuterRef("pk"), is_gold=False)
+    return (
+        owner_projects(user=user)
+        .annotate(
+            total_items=Coalesce(
+                Subquery(
+                    items.values("project").annotate(total=Count("pk")).values("total")[:1],
+                    output_field=IntegerField(),
+                ),
+                Value(0),
+            )
+        )
+        .order_by("-created_at", "-pk")
+    )
+
+
+def credits_of(*, user: User) -> QuerySet[Credit]:
+    """Every credit of a person, newest first, with its project in the same query."""
+    return (
+        Credit.objects.filter(pioneer=user).select_related("project").order_by("-created_at", "-pk")
+    )
+
+
+def credit_totals_by_project(*, user: User) -> list[dict[str, Any]]:
+    """Points and credits per project, most points first."""
+    return list(
+        Credit.objects.filter(pioneer=user)
+        .values("project__public_id", "project__title")
+        .annotate(points=Sum("points"), credits=Count("pk"))
+        .order_by("-points", "project__title")
+    )
+
+
+def credit_totals_by_month(*, user: User) -> list[dict[str, Any]]:
+    """Points and credits per calendar month (UTC), newest month first."""
+    return list(
+        Credit.objects.filter(pioneer=user)
+        .annotate(month=TruncMonth("created_at", tzinfo=datetime.UTC))
+        .values("month")
+        .annotate(points=Sum("points"), credits=Count("pk"))
+        .order_by("-month")
+    )
+
+
+def personal_data_export(*, user: User) -> dict[str, object]:
+    """What the tasks app holds about a person, for a data-access request: their answers
+    and their credits, each with its project. Two queries."""
+    answers = (
+        Answer.objects.filter(pioneer=user)
+        .select_related("project", "item")
+        .order_by("created_at", "pk")
+    )
+    return {
+        "answers": [
+            {
+                "project": str(answer.project.public_id),
+                "project_title": answer.project.title,
+                "item": str(answer.item.public_id),
+                "value": answer.value,
+                "gold": answer.is_gold,
+                "gold_correct": answer.gold_correct,
+                "at": answer.created_at.isoformat(),
+            }
+            for answer in answers.iterator(chunk_size=2000)
+        ],
+        "credits": [
+            {
+                "project": str(credit.project.public_id),
+                "points": credit.points,
+                "reason": credit.reason,
+                "at": credit.created_at.isoformat(),
+            }
+            for credit in credits_of(user=user).iterator(chunk_size=2000)
+        ],
+    }

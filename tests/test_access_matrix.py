@@ -261,6 +261,7 @@ MATRIX: list[Row] = [
                                                       404, 404, 404, 404, 404, 404, 404),
     row("POST", "me/calendar/", None, None,   401, 201, 201, 201, 201, 201, 201),
     row("DELETE", "me/calendar/", None, None, 401, 204, 204, 204, 204, 204, 204),
+    row("GET", "earnings/", None, None,       401, 200, 200, 200, 200, 200, 200),
 ]
 # fmt: on
 

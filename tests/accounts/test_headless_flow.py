@@ -37,18 +37,30 @@ def test_signup_verify_login_me(db: None) -> None:
     verify = client.post(
         f"{BROWSER}/auth/email/verify", {"key": confirmation_key(mail.outbox[0])}, format="json"
     )
-    # Verified, but the link may have been opened elsewhere: signing in is a separate step.
-    assert verify.status_code == 401, verify.json()
-    login = client.post(
-        f"{BROWSER}/auth/login", {"email": "new@example.com", "password": PASSWORD}, format="json"
-    )
-    assert login.status_code == 200, login.json()
+    # Confirmed in the session that signed up (ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION): signed in.
+    assert verify.status_code == 200, verify.json()
 
     me = client.get("/api/v1/me/")
     assert me.status_code == 200
     assert me.json()["email"] == "new@example.com"
     assert me.json()["email_verified"] is True
     assert me.json()["roles"] == ["pioneer"]
+
+
+def test_a_link_opened_elsewhere_verifies_but_does_not_sign_in(db: None) -> None:
+    APIClient().post(
+        f"{BROWSER}/auth/signup", {"email": "new@example.com", "password": PASSWORD}, format="json"
+    )
+    elsewhere = APIClient()
+    verify = elsewhere.post(
+        f"{BROWSER}/auth/email/verify", {"key": confirmation_key(mail.outbox[0])}, format="json"
+    )
+    assert verify.status_code == 401, verify.json()
+    assert elsewhere.get("/api/v1/me/").status_code in {401, 403}
+    login = elsewhere.post(
+        f"{BROWSER}/auth/login", {"email": "new@example.com", "password": PASSWORD}, format="json"
+    )
+    assert login.status_code == 200, login.json()
 
 
 def test_app_client_uses_the_session_token(user: Any) -> None:

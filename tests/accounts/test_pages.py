@@ -10,7 +10,6 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from accounts.roles import Role
 from tests.core.helpers import header_only_png
 
 
@@ -43,28 +42,6 @@ def test_home_explains_the_platform(client: Any, db: None) -> None:
     response = client.get("/")
     assert response.status_code == 200
     assert b"Become a pioneer" in response.content
-
-
-def test_dashboard_needs_sign_in(client: Any, db: None) -> None:
-    response = client.get("/dashboard/")
-    assert response.status_code == 302
-    assert response["Location"].startswith("/accounts/login/")
-
-
-def test_dashboard_shows_state_in_fixed_queries(
-    client: Any, user: Any, django_assert_max_num_queries: Any
-) -> None:
-    from accounts.services import user_grant_role
-
-    for role in Role:
-        user_grant_role(user=user, role=role)
-    client.force_login(user)
-    with django_assert_max_num_queries(10):
-        response = client.get("/dashboard/")
-    assert response.status_code == 200
-    assert b"Identity not verified yet" in response.content
-    for role in Role:
-        assert role.value.encode() in response.content
 
 
 def test_unknown_page_is_html_404(client: Any, db: None) -> None:
