@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import BigIntegerField, Count, F
 from django.db.models.functions import Cast, Round
@@ -33,20 +32,13 @@ from ledger.pseudonyms import pseudonym
 from ledger.schemas import utc_timestamp
 from ledger.services import entry_record
 from reputation import scoring
+from reputation.conf import rules
 from reputation.models import ReputationBatch, ReputationDay, ReputationEvent, ReputationScore
 
 logger = logging.getLogger(__name__)
 
 _CODE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 PSEUDONYM_NAMESPACE = "pioneer"
-
-
-def rules() -> scoring.Rules:
-    return scoring.Rules(
-        half_life_days=float(getattr(settings, "REPUTATION_HALF_LIFE_DAYS", 180)),
-        daily_gain_cap=round(float(getattr(settings, "REPUTATION_DAILY_GAIN_CAP", 20)) * 1000),
-        grace_days=int(getattr(settings, "REPUTATION_GRACE_DAYS", 14)),
-    )
 
 
 def person_pseudonym(user: User) -> str:
