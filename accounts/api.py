@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import selectors, services
-from accounts.hooks import reputation_level
+from accounts.hooks import reputation_level, reputation_next_step
 from accounts.models import User
 from accounts.serializers import (
     MeOutputSerializer,
@@ -29,6 +29,7 @@ def me_payload(user_id: int) -> dict[str, Any]:
     user.email_verified = selectors.user_email_verified(user=user)  # type: ignore[attr-defined]
     user.mfa_enabled = selectors.user_mfa_enabled(user=user)  # type: ignore[attr-defined]
     user.reputation_level = reputation_level(user)  # type: ignore[attr-defined]
+    user.reputation_next_step = reputation_next_step(user)  # type: ignore[attr-defined]
     return MeOutputSerializer(user).data
 
 

@@ -7,6 +7,14 @@ from rest_framework import serializers
 LANGUAGE_CHOICES = [code for code, _ in global_settings.LANGUAGES]
 
 
+class NextStepSerializer(serializers.Serializer):
+    level = serializers.IntegerField(help_text="the next level")
+    gains = serializers.IntegerField(
+        allow_null=True, help_text="good outcomes (and no bad ones) that would reach it"
+    )
+    words = serializers.CharField(help_text="what it needs and unlocks, for a person to read")
+
+
 class MeOutputSerializer(serializers.Serializer):
     id = serializers.UUIDField(source="public_id")
     email = serializers.EmailField()
@@ -20,6 +28,9 @@ class MeOutputSerializer(serializers.Serializer):
     is_verified = serializers.BooleanField()
     verified_at = serializers.DateTimeField(allow_null=True)
     reputation_level = serializers.IntegerField(allow_null=True)
+    reputation_next_step = NextStepSerializer(
+        allow_null=True, help_text="what the next reputation level needs; null at the top"
+    )
     date_joined = serializers.DateTimeField()
 
     def get_avatar_url(self, user: object) -> str | None:

@@ -4,6 +4,9 @@
   reason_codes (list of codes), decided_at (UTC time)
 - reputation.change: subject (pseudonym), source (code), delta (number), score (number),
   level (int >= 0), at (UTC time)
+- reputation.batch: first and last (event ids, int >= 0), count (int >= 0), root (64 hex:
+  the RFC 6962 Merkle root of the events' canonical JSON, as the public feed serves them,
+  in id order), at (UTC time)
 - dataset.export: project (UUID), format (jsonl, csv), sha256 (64 hex), items (int >= 0),
   answers (int >= 0), exported_at (UTC time)
 - ledger.key_rotation: key_id (16 hex), public_key (64 hex, raw Ed25519 key),
@@ -109,6 +112,13 @@ SCHEMAS: dict[str, dict[str, tuple[Check, str]]] = {
         "delta": (_number, "a finite number"),
         "score": (_number, "a finite number"),
         "level": (_count, "a non-negative integer"),
+        "at": (_utc, "a UTC time like 2026-11-23T08:00:00Z"),
+    },
+    "reputation.batch": {
+        "first": (_count, "a non-negative integer"),
+        "last": (_count, "a non-negative integer"),
+        "count": (_count, "a non-negative integer"),
+        "root": (_hex64, "64 lower-case hex digits"),
         "at": (_utc, "a UTC time like 2026-11-23T08:00:00Z"),
     },
     "dataset.export": {

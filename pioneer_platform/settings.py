@@ -15,6 +15,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
@@ -255,9 +256,27 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "accounts.tasks.purge_read_notifications",
         "schedule": 86400.0,
     },
+    # Scores decay daily: everyone is re-evaluated from the events soon after midnight UTC
+    # (and anyone whose stored sums disagree with the events is corrected and logged).
+    "reputation: daily recompute": {
+        "task": "reputation.tasks.recompute_scores",
+        "schedule": crontab(minute=5, hour=0),
+    },
+    # New reputation events go into the transparency log as one Merkle root per batch.
+    "reputation: commit event batches": {
+        "task": "reputation.tasks.commit_event_batches",
+        "schedule": 180.0,
+    },
 }
 # How long a read notification is kept before the daily purge deletes it.
 NOTIFICATIONS_READ_RETENTION_DAYS = env.int("NOTIFICATIONS_READ_RETENTION_DAYS", default=90)
+
+# --- Reputation ----------------------------------------------------------------------------
+# An event's weight halves every this many days; gains count up to the cap per UTC day;
+# a level is lost only after this many whole days below it.
+REPUTATION_HALF_LIFE_DAYS = env.float("REPUTATION_HALF_LIFE_DAYS", default=180.0)
+REPUTATION_DAILY_GAIN_CAP = env.float("REPUTATION_DAILY_GAIN_CAP", default=20.0)
+REPUTATION_GRACE_DAYS = env.int("REPUTATION_GRACE_DAYS", default=14)
 
 # --- Community: workshops ----------------------------------------------------------------
 # How long a waitlisted person has to accept a freed seat; close to the start the offer

@@ -13,6 +13,7 @@ api_v1 = [
     path("", include("tasks.api_urls")),
     path("", include("community.api_urls")),
     path("", include("dashboard.api_urls")),
+    path("", include("reputation.api_urls")),
 ]
 
 urlpatterns = [

@@ -1,9 +1,17 @@
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from core.models import AppendOnlyModel
+
+
+# Epoch-scaled sums grow as 2^(day / half-life); numeric keeps them exact for centuries.
+def _scaled() -> models.DecimalField:  # type: ignore[type-arg]
+    return models.DecimalField(max_digits=40, decimal_places=0, default=0)
 
 
 class ReputationEvent(AppendOnlyModel):
@@ -12,6 +20,7 @@ class ReputationEvent(AppendOnlyModel):
     class Source(models.TextChoices):
         GOLD = "gold", "Gold answer"
         PEER_REVIEW = "peer_review", "Peer review"
+        REVIEW_QUALITY = "review_quality", "Review quality"
         KYC_VOTE = "kyc_vote", "KYC vote"
         WORKSHOP = "workshop", "Workshop attendance"
         PENALTY = "penalty", "Moderator penalty"
@@ -21,9 +30,18 @@ class ReputationEvent(AppendOnlyModel):
     positive = models.BooleanField()
     weight = models.FloatField(default=1.0)
     # What the evidence is about, as "<app>.<thing>:<id>", so reputation needs no import
-    # of the apps that feed it.
+    # of the apps that feed it. Never published: it can point at content.
     subject = models.CharField(max_length=100)
-    created_at = models.DateTimeField(auto_now_add=True)
+    # A snake_case code saying why (a penalty's reason, "overturned" for a void); public.
+    reason = models.CharField(max_length=40, blank=True, default="")
+    rule_version = models.PositiveSmallIntegerField(default=1)
+    # Whole UTC days since scoring.EPOCH of created_at, kept so sums group by day in SQL.
+    day = models.IntegerField(default=0)
+    # An event that takes back another entirely (an overturned penalty).
+    voids = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="voided_by"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         indexes = [models.Index(fields=["user", "created_at"])]
@@ -32,17 +50,111 @@ class ReputationEvent(AppendOnlyModel):
         return f"{self.source} {'+' if self.positive else '-'}{self.weight} for {self.user_id}"
 
 
+class ReputationDay(models.Model):
+    """One person's evidence of one day and the closing state after it; see scoring."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    day = models.IntegerField()
+    gained = models.BigIntegerField(default=0)
+    lost = _scaled()
+    positive = _scaled()
+    total = _scaled()
+    candidate = models.PositiveSmallIntegerField(default=1)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "day"], name="reputation_day_once_per_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"day {self.day} of {self.user_id}"
+
+
 class ReputationScore(models.Model):
-    """Running totals per person, updated with every event (and rebuildable from them)."""
+    """Running totals per person, updated with every event (and rebuildable from them).
+
+    `positive_scaled`/`total_scaled` are the exact sums; `positive`, `total`, `score` and
+    `level` are their standing at `as_of_day`."""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
     )
+    positive_scaled = _scaled()
+    total_scaled = _scaled()
     positive = models.FloatField(default=0.0)
     total = models.FloatField(default=0.0)
     score = models.FloatField(default=0.0)
     level = models.PositiveSmallIntegerField(default=1)
+    as_of_day = models.IntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:
         return f"level {self.level} ({self.score:.3f})"
+
+
+class ReputationBatch(models.Model):
+    """A run of events committed to the transparency log as one `reputation.batch` leaf."""
+
+    first_event_id = models.BigIntegerField()
+    last_event_id = models.BigIntegerField(unique=True)
+    count = models.PositiveIntegerField()
+    root = models.CharField(max_length=64)
+    leaf_index = models.BigIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"events {self.first_event_id}..{self.last_event_id}"
+
+
+class Penalty(models.Model):
+    """A moderator's penalty: a negative event with a reason code, appealable once."""
+
+    class Reason(models.TextChoices):
+        LOW_EFFORT = "low_effort", "Low-effort or random answers"
+        COPIED = "copied", "Copied or machine-generated work"
+        COLLUSION = "collusion", "Collusion in peer review"
+        ABUSE = "abuse", "Abuse of other people"
+        MULTIPLE_ACCOUNTS = "multiple_accounts", "More than one account"
+
+    class Appeal(models.TextChoices):
+        NONE = "", "Not appealed"
+        PENDING = "pending", "Appeal pending"
+        UPHELD = "upheld", "Appeal refused: the penalty stands"
+        OVERTURNED = "overturned", "Appeal granted: the penalty is withdrawn"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    moderator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.CharField(max_length=40, choices=Reason.choices)
+    explanation = models.TextField(max_length=2000)
+    weight = models.FloatField()
+    event = models.OneToOneField(ReputationEvent, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    appeal = models.CharField(max_length=20, choices=Appeal.choices, blank=True, default="")
+    appeal_text = models.TextField(max_length=2000, blank=True, default="")
+    appealed_at = models.DateTimeField(null=True, blank=True)
+    appeal_note = models.TextField(max_length=2000, blank=True, default="")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["appeal", "appealed_at"])]
+
+    def __str__(self) -> str:
+        return f"penalty {self.pk} ({self.reason}) for {self.user_id}"
+
+
+class PublicProfile(models.Model):
+    """What a person chose to show on /u/<public id>/ beyond their level (opt-in)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    show_display_name = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return f"public profile of {self.user_id}"

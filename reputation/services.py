@@ -1,53 +1,367 @@
-"""Recording reputation evidence. Apps above (kyc, tasks, community) call `event_record`.
+"""Recording reputation evidence and keeping scores equal to what the events say.
+
+Apps above (kyc, tasks, community) call `event_record`. Each event updates the person's
+exact sums and their day's row at once (the incremental path); `scores_recompute` rebuilds
+every sum from the events (the daily beat and `manage.py reputation_recompute`) with the
+same rules from `reputation.scoring`, so the two agree to the last unit.
 
 A level change is a public decision and goes into the transparency log (kind
-`reputation.change`) in the same transaction; individual events do not, because an entry
-per answer would put every answer behind the log's single append lock.
+`reputation.change`) in the same transaction. Individual events do not, because an entry
+per answer would put every answer behind the log's single append lock; instead
+`batch_commit` puts the Merkle root of each new run of events in the log every few minutes.
 """
 
 from __future__ import annotations
 
-from django.db import transaction
+import logging
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import BigIntegerField, Count, F
+from django.db.models.functions import Cast, Round
 from django.utils import timezone
 
 from accounts.models import User
+from ledger import merkle
+from ledger.canonical import canonical_json
 from ledger.pseudonyms import pseudonym
 from ledger.schemas import utc_timestamp
 from ledger.services import entry_record
-from reputation.models import ReputationEvent, ReputationScore
-from reputation.scoring import level_for, wilson_lower_bound
+from reputation import scoring
+from reputation.conf import rules
+from reputation.models import ReputationBatch, ReputationDay, ReputationEvent, ReputationScore
+
+logger = logging.getLogger(__name__)
+
+_CODE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+PSEUDONYM_NAMESPACE = "pioneer"
+
+
+def person_pseudonym(user: User) -> str:
+    return pseudonym(PSEUDONYM_NAMESPACE, user.public_id)
+
+
+def today() -> int:
+    return scoring.day_number(timezone.now())
+
+
+def _level_change_record(*, user: User, source: str, previous: int, score: ReputationScore) -> None:
+    entry_record(
+        kind="reputation.change",
+        payload={
+            "subject": person_pseudonym(user),
+            "source": source,
+            "delta": score.level - previous,
+            "score": score.score,
+            "level": score.level,
+            "at": utc_timestamp(timezone.now()),
+        },
+    )
+
+
+def _history(user: User, day: int, grace_days: int) -> list[scoring.DayClose]:
+    # The grace window holds at most `grace_days` rows, so the newest grace_days + 1 rows
+    # before `day` also hold the last close before the window.
+    rows = ReputationDay.objects.filter(user=user, day__lt=day).order_by("-day")[: grace_days + 1]
+    return [
+        scoring.DayClose(row.day, int(row.positive), int(row.total), row.candidate) for row in rows
+    ]
+
+
+def _standing_set(score: ReputationScore, *, day: int, history: Iterable[scoring.DayClose]) -> None:
+    current = rules()
+    positive, total = int(score.positive_scaled), int(score.total_scaled)
+    score.score, score.total = scoring.standing_at(positive, total, day, current)
+    factor = 2.0 ** (-day / current.half_life_days) / (scoring.MILLI * scoring.SCALE)
+    score.positive = round(min(max(0.0, positive * factor), score.total), scoring.DIGITS)
+    score.level = scoring.level_on(day, current=(positive, total), history=history, rules=current)
+    score.as_of_day = day
 
 
 def event_record(
-    *, user: User, source: str, positive: bool, subject: str, weight: float = 1.0
+    *,
+    user: User,
+    source: str,
+    positive: bool,
+    subject: str,
+    weight: float = 1.0,
+    reason: str = "",
+    at: datetime | None = None,
+    voids: ReputationEvent | None = None,
 ) -> ReputationScore:
     """Record one piece of evidence and update the score. Runs inside the caller's
-    transaction when there is one (the decision the evidence comes from), so not durable."""
+    transaction when there is one (the decision the evidence comes from), so not durable.
+
+    `at` (default now) may not fall on a day before the person's latest evidence: sums are
+    kept per day and past days are closed. `voids` takes back an earlier event entirely.
+    """
     if source not in ReputationEvent.Source.values:
         raise ValueError(f"source: unknown reputation source {source!r}")
-    if not 0 < weight <= 10:
-        raise ValueError("weight: must be in (0, 10]")
+    milli = scoring.weight_milli(weight)
+    if reason and not _CODE.match(reason):
+        raise ValueError("reason: must be a snake_case code")
+    if not subject or len(subject) > 100:
+        raise ValueError("subject: must be 1 to 100 characters")
+    if voids is not None and (voids.user_id != user.pk or voids.weight != weight or voids.positive):
+        raise ValueError("voids: only a negative event of the same person and weight")
+    moment = at or timezone.now()
+    day = scoring.day_number(moment)
+    current = rules()
     with transaction.atomic():
+        ReputationScore.objects.get_or_create(user=user)
+        score = ReputationScore.objects.select_for_update().get(user=user)
+        latest = ReputationDay.objects.filter(user=user).order_by("-day").first()
+        if latest is not None and day < latest.day:
+            raise ValueError("at: before this person's latest evidence")
         ReputationEvent.objects.create(
-            user=user, source=source, positive=positive, weight=weight, subject=subject
+            user=user,
+            source=source,
+            positive=positive,
+            weight=weight,
+            subject=subject,
+            reason=reason,
+            rule_version=scoring.RULE_VERSION,
+            day=day,
+            voids=voids,
+            created_at=moment,
         )
-        score, _ = ReputationScore.objects.select_for_update().get_or_create(user=user)
+        row = (
+            latest
+            if latest is not None and latest.day == day
+            else ReputationDay(user=user, day=day)
+        )
+        totals = scoring.DayTotals(gained=row.gained, lost=int(row.lost))
+        old_positive, old_total = totals.contribution(day, current)
+        totals.add(
+            day=day,
+            positive=positive,
+            milli=milli,
+            voided_day=voids.day if voids is not None else None,
+            rules=current,
+        )
+        new_positive, new_total = totals.contribution(day, current)
+        score.positive_scaled = int(score.positive_scaled) + new_positive - old_positive
+        score.total_scaled = int(score.total_scaled) + new_total - old_total
+        row.gained, row.lost = totals.gained, totals.lost
+        row.positive, row.total = score.positive_scaled, score.total_scaled
+        row.candidate = scoring.candidate_level(int(row.positive), int(row.total), day, current)
+        row.save()
         previous_level = score.level
-        score.total += weight
-        score.positive += weight if positive else 0.0
-        score.score = wilson_lower_bound(score.positive, score.total)
-        score.level = level_for(score=score.score, evidence=score.total)
-        score.save(update_fields=["total", "positive", "score", "level", "updated_at"])
+        evaluate_on = max(day, score.as_of_day)
+        _standing_set(
+            score, day=evaluate_on, history=_history(user, evaluate_on, current.grace_days)
+        )
+        score.save()
         if score.level != previous_level:
-            entry_record(
-                kind="reputation.change",
-                payload={
-                    "subject": pseudonym("pioneer", user.public_id),
-                    "source": source,
-                    "delta": score.level - previous_level,
-                    "score": round(score.score, 6),
-                    "level": score.level,
-                    "at": utc_timestamp(timezone.now()),
-                },
-            )
+            _level_change_record(user=user, source=source, previous=previous_level, score=score)
     return score
+
+
+@dataclass
+class RecomputeReport:
+    people: int = 0
+    differed: list[int] = field(default_factory=list)  # user ids whose stored sums were off
+    level_changes: int = 0
+
+
+def day_totals_from_events() -> dict[int, dict[int, scoring.DayTotals]]:
+    """Every person's day totals, from the events alone (grouped in SQL)."""
+    current = rules()
+    per_user: dict[int, dict[int, scoring.DayTotals]] = {}
+    milli = Cast(Round(F("weight") * scoring.MILLI), BigIntegerField())
+    grouped = (
+        ReputationEvent.objects.filter(voids__isnull=True)
+        .values("user_id", "day", "positive", milli=milli)
+        .annotate(events=Count("id"))
+        .order_by()
+    )
+    for row in grouped.iterator(chunk_size=20_000):
+        totals = per_user.setdefault(row["user_id"], {}).setdefault(row["day"], scoring.DayTotals())
+        if row["positive"]:
+            totals.gained += row["milli"] * row["events"]
+        else:
+            totals.lost += scoring.scaled(row["milli"], row["day"], current) * row["events"]
+    voiding = ReputationEvent.objects.filter(voids__isnull=False).values(
+        "user_id", "day", "weight", "voids__day"
+    )
+    for row in voiding.iterator():
+        totals = per_user.setdefault(row["user_id"], {}).setdefault(row["day"], scoring.DayTotals())
+        totals.add(
+            day=row["day"],
+            positive=True,
+            milli=scoring.weight_milli(row["weight"]),
+            voided_day=row["voids__day"],
+            rules=current,
+        )
+    return per_user
+
+
+def scores_recompute(*, day: int | None = None) -> RecomputeReport:
+    """Rebuild every score and day row from the events; evaluate everyone at `day`
+    (default today). Reports people whose stored sums or day rows differed from the
+    rebuild, and logs each level that changes (a demotion after the grace period)."""
+    current = rules()
+    evaluate_on = today() if day is None else day
+    report = RecomputeReport()
+    with transaction.atomic(durable=True):
+        per_user = day_totals_from_events()
+        stored_scores = {
+            score.user_id: score
+            for score in ReputationScore.objects.select_for_update().select_related("user")
+        }
+        stored_days: dict[int, list[tuple[int, int, int, int, int, int]]] = {}
+        for values in (
+            ReputationDay.objects.order_by("user_id", "day")
+            .values_list("user_id", "day", "gained", "lost", "positive", "total", "candidate")
+            .iterator(chunk_size=20_000)
+        ):
+            stored_days.setdefault(values[0], []).append(
+                (values[1], values[2], int(values[3]), int(values[4]), int(values[5]), values[6])
+            )
+        users = {
+            user.pk: user
+            for user in User.objects.filter(pk__in=per_user.keys() - stored_scores.keys())
+        }
+        changed_scores: list[ReputationScore] = []
+        for user_id in sorted(per_user.keys() | stored_scores.keys()):
+            days = per_user.get(user_id, {})
+            rebuilt = scoring.replay(days, max([evaluate_on, *days]), current)
+            rows = [
+                (
+                    close.day,
+                    days[close.day].gained,
+                    days[close.day].lost,
+                    close.positive,
+                    close.total,
+                    close.candidate,
+                )
+                for close in rebuilt.closes
+            ]
+            score = stored_scores.get(user_id)
+            if score is None:
+                score = ReputationScore(user=users[user_id])
+            if (
+                score.pk is None
+                or int(score.positive_scaled) != rebuilt.positive
+                or int(score.total_scaled) != rebuilt.total
+                or stored_days.get(user_id, []) != rows
+            ):
+                report.differed.append(user_id)
+                ReputationDay.objects.filter(user_id=user_id).delete()
+                ReputationDay.objects.bulk_create(
+                    ReputationDay(
+                        user_id=user_id,
+                        day=row[0],
+                        gained=row[1],
+                        lost=row[2],
+                        positive=row[3],
+                        total=row[4],
+                        candidate=row[5],
+                    )
+                    for row in rows
+                )
+            previous_level = score.level
+            before = (
+                score.score,
+                score.level,
+                score.as_of_day,
+                int(score.positive_scaled),
+                int(score.total_scaled),
+            )
+            score.positive_scaled, score.total_scaled = rebuilt.positive, rebuilt.total
+            _standing_set(score, day=max([evaluate_on, *days]), history=rebuilt.closes)
+            after = (
+                score.score,
+                score.level,
+                score.as_of_day,
+                int(score.positive_scaled),
+                int(score.total_scaled),
+            )
+            if score.pk is None:
+                score.save()
+            elif before != after:
+                changed_scores.append(score)
+            if score.level != previous_level:
+                report.level_changes += 1
+                _level_change_record(
+                    user=score.user, source="recompute", previous=previous_level, score=score
+                )
+        ReputationScore.objects.bulk_update(
+            changed_scores,
+            ["positive_scaled", "total_scaled", "positive", "total", "score", "level", "as_of_day"],
+            batch_size=2000,
+        )
+        report.people = len(per_user.keys() | stored_scores.keys())
+    if report.differed:
+        logger.warning("reputation recompute corrected %d people", len(report.differed))
+    return report
+
+
+# ---- the public feed and its batches in the transparency log ----
+
+
+def public_event(event: ReputationEvent) -> dict[str, Any]:
+    """An event as the public sees it: no name, no subject (it can point at content)."""
+    return {
+        "id": event.id,
+        "person": person_pseudonym(event.user),
+        "source": event.source,
+        "positive": event.positive,
+        "weight": event.weight,
+        "reason": event.reason,
+        "rule_version": event.rule_version,
+        "at": utc_timestamp(event.created_at),
+        "voids": event.voids_id,
+    }
+
+
+def events_root(events: Iterable[ReputationEvent]) -> str:
+    return merkle.root_hash([canonical_json(public_event(event)) for event in events]).hex()
+
+
+BATCH_LIMIT = 10_000
+
+
+def batch_commit(*, limit: int = BATCH_LIMIT) -> ReputationBatch | None:
+    """Commit the next run of events (after the last batch) to the log; None when there is
+    none. Idempotent: a run is committed once, whoever calls."""
+    with transaction.atomic(durable=True):
+        if connection.vendor == "postgresql":
+            # Waits for writers in flight, so no event with a lower id commits after the
+            # batch closed its range (sequences hand out ids before commit).
+            with connection.cursor() as cursor:
+                cursor.execute(f"LOCK TABLE {ReputationEvent._meta.db_table} IN SHARE MODE")
+        last = (
+            ReputationBatch.objects.order_by("-last_event_id")
+            .values_list("last_event_id", flat=True)
+            .first()
+        ) or 0
+        events = list(
+            ReputationEvent.objects.filter(id__gt=last)
+            .select_related("user")
+            .order_by("id")[:limit]
+        )
+        if not events:
+            return None
+        root = events_root(events)
+        leaf = entry_record(
+            kind="reputation.batch",
+            payload={
+                "first": events[0].id,
+                "last": events[-1].id,
+                "count": len(events),
+                "root": root,
+                "at": utc_timestamp(timezone.now()),
+            },
+        )
+        return ReputationBatch.objects.create(
+            first_event_id=events[0].id,
+            last_event_id=events[-1].id,
+            count=len(events),
+            root=root,
+            leaf_index=leaf.index,
+        )

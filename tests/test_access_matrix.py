@@ -38,10 +38,11 @@ from community.services import workshops as community_workshops
 from kyc.models import Case, CheckAssignment, Question, State
 from kyc.services import documents as kyc_documents
 from ledger import services as ledger_services
+from reputation import penalties as reputation_penalties
 from tasks.services.feed import item_claim_next
 from tasks.services.items import items_upload
 from tasks.services.projects import project_create, project_publish
-from tests.conftest import sign_in_with_totp
+from tests.conftest import UserFactory, sign_in_with_totp
 from tests.kyc.conftest import case_fields, photo
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_celery")]
@@ -77,6 +78,9 @@ WORKSHOP = "workshops/<str:public_id>/"
 DECISION = {"decision": "approve", "reason_codes": ["documents_ok"]}
 REASON = {"reason": "Please look again: the photo is sharp."}
 ITEMS = [{"payload": {"text": "one more"}}]
+PENALTY = "reputation/penalties/<str:public_id>/"
+APPEAL = {"text": "I answered every item myself."}
+OVERTURN = {"decision": "overturned", "note": "The answers were the person's own."}
 
 # fmt: off
 MATRIX: list[Row] = [
@@ -262,6 +266,24 @@ MATRIX: list[Row] = [
     row("POST", "me/calendar/", None, None,   401, 201, 201, 201, 201, 201, 201),
     row("DELETE", "me/calendar/", None, None, 401, 204, 204, 204, 204, 204, 204),
     row("GET", "earnings/", None, None,       401, 200, 200, 200, 200, 200, 200),
+    # Reputation: the feed, its batches and the scores are public, for outside recomputation.
+    row("GET", "reputation/events/?after=0", None, None,
+                                                     200, 200, 200, 200, 200, 200, 200),
+    row("GET", "reputation/batches/", None, None,    200, 200, 200, 200, 200, 200, 200),
+    row("GET", "reputation/scores/", None, None,     200, 200, 200, 200, 200, 200, 200),
+    row("GET", "reputation/me/", None, None,         401, 200, 200, 200, 200, 200, 200),
+    # Penalties: moderators (after their second factor) impose them and decide appeals,
+    # never on themselves; the penalised person alone appeals.
+    row("POST", "reputation/penalties/", None, "penalty",
+                                                     401, 403, 403, 403, 403, 201, 403),
+    row("POST", PENALTY + "appeal/", "penalty:own", APPEAL,
+                                                     NA, 200, 200, 200, 200, 200, 200),
+    row("POST", PENALTY + "appeal/", "penalty:foreign", APPEAL,
+                                                     401, 404, 404, 404, 404, 404, 404),
+    row("POST", PENALTY + "decide/", "appealed_penalty:own", OVERTURN,
+                                                     NA, 403, 403, 403, 403, SELF, 403),
+    row("POST", PENALTY + "decide/", "appealed_penalty:foreign", OVERTURN,
+                                                     401, 403, 403, 403, 403, 200, 403),
 ]
 # fmt: on
 
@@ -416,6 +438,19 @@ class World:
             return str(claim.assignment.public_id)
         if kind.endswith("workshop"):
             return self.workshop(kind, ownership)
+        if kind in {"penalty", "appealed_penalty"}:
+            owner = self.owner(ownership, "pioneer")
+            penalty = reputation_penalties.penalty_impose(
+                moderator=self.person("mod_mfa"),
+                user=owner,
+                reason="copied",
+                explanation="The answers match another account's word for word.",
+            )
+            if kind == "appealed_penalty":
+                penalty = reputation_penalties.penalty_appeal(
+                    user=owner, penalty=penalty, text="They are mine."
+                )
+            return str(penalty.public_id)
         raise AssertionError(f"unknown object kind {kind}")
 
     def workshop(self, kind: str, ownership: str) -> str:
@@ -490,6 +525,10 @@ def _send(client: APIClient, method: str, url: str, body: Any, world: World) -> 
         return call(
             url, {"registration": world.registration, "attendance": "attended"}, format="json"
         )
+    if body == "penalty":
+        person = UserFactory()
+        body = {"person": str(person.public_id), "reason": "low_effort", "explanation": "Random."}
+        return call(url, body, format="json")
     if body == "items":
         return call(url, json.dumps(ITEMS), content_type="application/json")
     return call(url, body, format="json")

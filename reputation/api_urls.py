@@ -1,0 +1,23 @@
+from django.urls import path
+
+from reputation import api
+
+app_name = "reputation-api"
+
+urlpatterns = [
+    path("reputation/events/", api.EventFeedView.as_view(), name="events"),
+    path("reputation/batches/", api.BatchListView.as_view(), name="batches"),
+    path("reputation/scores/", api.ScoreListView.as_view(), name="scores"),
+    path("reputation/me/", api.MyReputationView.as_view(), name="me"),
+    path("reputation/penalties/", api.PenaltyCreateView.as_view(), name="penalties"),
+    path(
+        "reputation/penalties/<str:public_id>/appeal/",
+        api.PenaltyAppealView.as_view(),
+        name="penalty-appeal",
+    ),
+    path(
+        "reputation/penalties/<str:public_id>/decide/",
+        api.AppealDecideView.as_view(),
+        name="penalty-decide",
+    ),
+]
