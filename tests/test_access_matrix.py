@@ -35,6 +35,8 @@ from accounts.roles import Role
 from kyc.models import Case, CheckAssignment, Question, State
 from kyc.services import documents as kyc_documents
 from ledger import services as ledger_services
+from reputation.models import ReputationScore
+from reputation.reviews import review_claim_next, review_request_create
 from tasks.services.feed import item_claim_next
 from tasks.services.items import items_upload
 from tasks.services.projects import project_create, project_publish
@@ -70,6 +72,7 @@ def row(method: str, route: str, obj: str | None, body: Any, *expected: Cell) ->
 CASE = "kyc/cases/<str:public_id>/"
 PROJECT = "projects/<str:public_id>/"
 ASSIGNMENT = "assignments/<str:public_id>/"
+REVIEW = "reviews/<str:public_id>/"
 DECISION = {"decision": "approve", "reason_codes": ["documents_ok"]}
 REASON = {"reason": "Please look again: the photo is sharp."}
 ITEMS = [{"payload": {"text": "one more"}}]
@@ -193,6 +196,14 @@ MATRIX: list[Row] = [
     row("POST", ASSIGNMENT + "skip/", "assignment:foreign", None,
                                                      401, 404, 404, 404, 404, 404, 404),
     row("GET", "credits/", None, None,        401, 200, 200, 200, 200, 200, 200),
+    # Peer review opens at reputation level 2, whatever the role; nobody here has it.
+    row("GET", "reviews/next/", None, None,   401, 403, 403, 403, 403, 403, 403),
+    # A review handed to the caller (raised to level 2 for it); one handed to someone else
+    # is refused to a level-1 caller before it is looked up.
+    row("POST", REVIEW, "review:own", {"accept": True},
+                                                     NA, 201, 201, 201, 201, 201, 201),
+    row("POST", REVIEW, "review:foreign", {"accept": True},
+                                                     401, 403, 403, 403, 403, 403, 403),
 ]
 # fmt: on
 
@@ -343,6 +354,21 @@ class World:
             project = project_publish(project=project, actor=project.owner)
             claim = item_claim_next(project=project, pioneer=self.owner(ownership, "verified"))
             assert claim is not None
+            return str(claim.assignment.public_id)
+        if kind == "review":
+            request = review_request_create(
+                subject=f"matrix.work:{uuid.uuid4()}", author=self.person("verified"),
+                context={"title": "Matrix", "item": {}, "answer": "yes"},
+            )  # fmt: skip
+            reviewer = self.owner(ownership, "verified")
+            ReputationScore.objects.update_or_create(
+                user=reviewer, defaults={"level": 2, "score": 0.7, "total": 30, "positive": 27}
+            )
+            claim = review_claim_next(reviewer=reviewer)
+            assert claim is not None
+            assert claim.assignment.request_id == request.pk
+            if ownership == "foreign":
+                ReputationScore.objects.filter(user=reviewer).update(level=1)
             return str(claim.assignment.public_id)
         raise AssertionError(f"unknown object kind {kind}")
 

@@ -1,0 +1,25 @@
+"""Celery jobs of peer review: thin wrappers that take ids, re-fetch and call one service."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from accounts.models import User
+from reputation import reviews
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def check_pair(first_id: int, second_id: int) -> None:
+    people = {user.pk: user for user in User.objects.filter(pk__in=[first_id, second_id])}
+    if len(people) == 2:
+        reviews.rings_check_pair(first=people[first_id], second=people[second_id])
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def sweep_review_reservations() -> None:
+    reviews.review_reservations_reclaim()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def detect_rings() -> None:
+    reviews.rings_detect()
