@@ -143,8 +143,11 @@ def review_reservations_reclaim(*, limit: int = 500) -> int:
 
 
 def _ring_partners(user: User) -> QuerySet[User]:
-    """People who share a flagged ring with `user` that no moderator has resolved."""
-    rings = ReviewRing.objects.filter(state=ReviewRing.State.FLAGGED, members=user)
+    """People who share a ring with `user` that is flagged (until a moderator looks) or
+    was penalised (for good): their reviews of each other do not count."""
+    rings = ReviewRing.objects.filter(
+        state__in=[ReviewRing.State.FLAGGED, ReviewRing.State.PENALISED], members=user
+    )
     return User.objects.filter(
         Exists(
             ReviewRing.members.through.objects.filter(user_id=OuterRef("pk"), reviewring__in=rings)

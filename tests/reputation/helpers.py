@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.test import TestCase
+
 from accounts.models import User
+from reputation import reviews
 from reputation.models import ReputationScore, ReviewRequest
 from reputation.reviews import review_request_create
 
@@ -40,3 +43,35 @@ def request_review(author: User, n: int = 0, **kwargs: Any) -> ReviewRequest:
     return review_request_create(
         subject=f"tests.work:{author.pk}-{n}", author=author, context=dict(CONTEXT), **kwargs
     )
+
+
+def review_once(person: User, accept: bool) -> ReviewRequest:
+    claim = reviews.review_claim_next(reviewer=person)
+    assert claim is not None
+    # The pair check is a job sent on commit.
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        reviews.review_submit(
+            assignment=claim.assignment,
+            reviewer=person,
+            accept=accept,
+            reason_codes=[] if accept else ["low_effort"],
+        )
+    return claim.assignment.request
+
+
+def make_ring(user_factory: Any) -> tuple[User, User, User]:
+    """a and b each reject all of c's work and accept all of each other's."""
+    a, b = reviewers(user_factory, 2)
+    c = user_factory()
+    for n in range(6):
+        request_review(c, n, needed=1)
+    for n in range(3):
+        request_review(b, n, needed=1)
+    for n in range(3):
+        request_review(a, n, needed=1)
+    for person in (a, b):
+        for _ in range(3):
+            assert review_once(person, False).author_id == c.pk
+        for _ in range(3):
+            assert review_once(person, True).author_id != c.pk
+    return a, b, c
