@@ -10,3 +10,10 @@ class ReputationConfig(AppConfig):
         from reputation.selectors import user_level
 
         register_level_provider(lambda user: user_level(user=user))
+
+        from accounts.realtime import register_topic
+
+        # Outcomes of one's reviewed work come on one's own feed; the review page
+        # subscribes to `reviews:mine` only to learn (from the "subscribed" answer) that
+        # its socket is live. Nothing is published to it.
+        register_topic("reviews", lambda user, key: key == "mine")

@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from typing import Any, NoReturn
 from uuid import UUID
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
@@ -73,13 +74,15 @@ def review_request_create(
     subject: str,
     author: User,
     context: dict[str, Any],
-    needed: int = rules.DEFAULT_REVIEWS,
+    needed: int | None = None,
     reservation_seconds: int = 600,
 ) -> ReviewRequest:
     """Ask for `needed` independent reviews of `subject` (`"<app>.<thing>:<id>"`), by
     `author`. `context` is what reviewers see and must not identify the author. Joins the
     caller's transaction (the answer it is about), so not durable; asking twice for one
-    subject returns the first request."""
+    subject returns the first request. `needed` defaults to REPUTATION_REVIEWS_NEEDED."""
+    if needed is None:
+        needed = int(getattr(settings, "REPUTATION_REVIEWS_NEEDED", rules.DEFAULT_REVIEWS))
     if not 1 <= needed <= rules.MAX_REVIEWS:
         raise ValueError(f"needed: must be 1 to {rules.MAX_REVIEWS}")
     with transaction.atomic():

@@ -85,6 +85,11 @@
   }
 
   if (list && window.pioneerFeed) {
+    // The server's "subscribed" answer says the socket is live: outcomes reach this page.
+    window.pioneerFeed.on("subscribed", function (event) {
+      if (event.topic === "reviews:mine") list.dataset.live = "true";
+    });
+    window.pioneerFeed.subscribe("reviews:mine");
     window.pioneerFeed.on("review.decided", function (event) {
       var empty = document.getElementById("review-outcomes-empty");
       if (empty) empty.remove();
