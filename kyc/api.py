@@ -199,7 +199,7 @@ def _check_payload(request: Request, check: validation.Check) -> dict[str, Any]:
 class NextCheckView(APIView):
     permission_classes = VALIDATOR
 
-    @extend_schema(request=None, responses={200: CheckOut, 204: None})
+    @extend_schema(request=None, responses={200: CheckOut, 204: None, 409: CONFLICT})
     @response_links(200, vote=Link("v1_kyc_checks_vote_create", {"check_id": CASE}))
     def get(self, request: Request) -> Response:
         check = validation.check_next(validator=_user(request))

@@ -8,6 +8,12 @@
   KYC_CLAIM_MINUTES (30), KYC_RETENTION_DAYS (30), KYC_IDENTITY_KEY (HMAC key for the
   one-identity-per-person hash; generated in development), KYC_VALIDATOR_VOTES (3),
   KYC_CHECK_MINUTES (10: how long a check handed to a validator stays theirs).
+- Validator accuracy (the Wilson lower bound of their agreement with final decisions):
+  KYC_VALIDATOR_MIN_DECIDED (5: decided votes before accuracy counts),
+  KYC_VALIDATOR_NEW_WEIGHT (0.5: a vote's weight until then), KYC_VALIDATOR_PAUSE_BELOW
+  (0.4: accuracy under which a validator is paused), KYC_APPROVE_SHARE (0.75: weighted
+  share of yes each question needs), KYC_CHECKS_PER_DAY (10 at first, up to
+  KYC_CHECKS_PER_DAY_MAX, 50, at perfect accuracy).
 """
 
 from __future__ import annotations
@@ -91,3 +97,27 @@ def validator_votes() -> int:
 
 def check_minutes() -> int:
     return int(getattr(settings, "KYC_CHECK_MINUTES", 10))
+
+
+def validator_min_decided() -> int:
+    return int(getattr(settings, "KYC_VALIDATOR_MIN_DECIDED", 5))
+
+
+def validator_new_weight() -> float:
+    return float(getattr(settings, "KYC_VALIDATOR_NEW_WEIGHT", 0.5))
+
+
+def validator_pause_below() -> float:
+    return float(getattr(settings, "KYC_VALIDATOR_PAUSE_BELOW", 0.4))
+
+
+def approve_share() -> float:
+    return float(getattr(settings, "KYC_APPROVE_SHARE", 0.75))
+
+
+def checks_per_day() -> int:
+    return int(getattr(settings, "KYC_CHECKS_PER_DAY", 10))
+
+
+def checks_per_day_max() -> int:
+    return int(getattr(settings, "KYC_CHECKS_PER_DAY_MAX", 50))

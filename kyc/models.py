@@ -218,6 +218,19 @@ class ValidatorVote(models.Model):
         return f"{self.question}={self.answer} on case {self.case_id}"
 
 
+class ValidatorStanding(models.Model):
+    """A validator paused for low accuracy, and why; no row means in good standing."""
+
+    validator = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    paused_at = models.DateTimeField(null=True, blank=True)
+    reason = models.TextField(blank=True, help_text="shown to the validator")
+
+    def __str__(self) -> str:
+        return f"validator {self.validator_id} {'paused' if self.paused_at else 'active'}"
+
+
 class CheckAssignment(models.Model):
     """One question about one case, handed to one validator until it expires.
 

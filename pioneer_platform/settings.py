@@ -224,6 +224,15 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Expired reservations return to the pool even on a project nobody claims from (claims
     # also reclaim lazily), and holders hear a minute before they lose an item.
     "tasks: sweep reservations": {"task": "tasks.tasks.sweep_reservations", "schedule": 15.0},
+    "reputation: sweep review reservations": {
+        "task": "reputation.tasks.sweep_review_reservations",
+        "schedule": 60.0,
+    },
+    # Pairs are checked after each review; triangles need the whole picture.
+    "reputation: detect review rings": {
+        "task": "reputation.tasks.detect_rings",
+        "schedule": 3600.0,
+    },
     # Publishing is a no-op when the tree did not grow.
     "ledger: publish tree head": {"task": "ledger.tasks.publish_tree_head", "schedule": 60.0},
     # Work stuck past JOBS_DEADLINE_SECONDS is sent again; delivering it twice is harmless.

@@ -24,6 +24,7 @@ urlpatterns = [
     path("", include("community.urls")),
     path("", include("support.urls")),
     path("", include("dashboard.urls")),
+    path("", include("reputation.review_urls")),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),

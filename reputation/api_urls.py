@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reputation import api
+from reputation import api, review_api
 
 app_name = "reputation-api"
 
@@ -20,4 +20,6 @@ urlpatterns = [
         api.AppealDecideView.as_view(),
         name="penalty-decide",
     ),
+    path("reviews/next/", review_api.NextReviewView.as_view(), name="review-next"),
+    path("reviews/<str:public_id>/", review_api.ReviewSubmitView.as_view(), name="review"),
 ]

@@ -11,3 +11,10 @@ class ReputationConfig(AppConfig):
 
         register_level_provider(lambda user: user_level(user=user))
         register_next_step_provider(lambda user: next_step_summary(user=user))
+
+        from accounts.realtime import register_topic
+
+        # Outcomes of one's reviewed work come on one's own feed; the review page
+        # subscribes to `reviews:mine` only to learn (from the "subscribed" answer) that
+        # its socket is live. Nothing is published to it.
+        register_topic("reviews", lambda user, key: key == "mine")

@@ -12,3 +12,8 @@ class TasksConfig(AppConfig):
         # `project:<public id>` carries remaining counts; only people who may work the
         # project (or its owner) may listen.
         register_topic("project", can_watch_project)
+
+        from reputation.signals import review_decided
+        from tasks.services.reviews import on_review_decided
+
+        review_decided.connect(on_review_decided, dispatch_uid="tasks.review_decided")

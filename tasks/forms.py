@@ -38,6 +38,11 @@ class ProjectForm(forms.Form):
     gold_rate = forms.FloatField(initial=0.1, help_text="Share of gold items, 0 to 0.5.")
     gold_min_accuracy = forms.FloatField(initial=0.7)
     gold_min_answers = forms.IntegerField(initial=3)
+    review_rate = forms.FloatField(
+        required=False,
+        help_text="Share of answers peers review, 0 to 1. Empty: all for free text and "
+        "ratings, none for labels.",
+    )
 
     def service_fields(self, *, editing: bool) -> dict[str, Any]:
         """What the service takes: labels as a list, empty optional numbers left out."""
@@ -45,7 +50,7 @@ class ProjectForm(forms.Form):
         data["labels"] = [line.strip() for line in data["labels"].splitlines() if line.strip()]
         if data["kind"] not in ("single_label", "multi_label"):
             data.pop("labels")
-        for name in ("scale_min", "scale_max", "text_max_length"):
+        for name in ("scale_min", "scale_max", "text_max_length", "review_rate"):
             if data[name] is None:
                 data.pop(name)
         if editing:

@@ -34,6 +34,16 @@ class Spec:
         return PAIR_CHOICES if self.kind == "pairwise" else self.labels
 
 
+# Label kinds are judged by gold and by aggregating several answers; a free text or a
+# rating has no single right answer to compare with, so peers judge it.
+REVIEWED_BY_DEFAULT = ("free_text", "rating")
+
+
+def default_review_rate(kind: str) -> float:
+    """Share of a new project's answers that peers review, unless the requester says."""
+    return 1.0 if kind in REVIEWED_BY_DEFAULT else 0.0
+
+
 def clean_labels(kind: str, labels: Any) -> list[str]:
     """The label set of a label project; raises AnswerError with a message for people."""
     if kind not in ("single_label", "multi_label"):

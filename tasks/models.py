@@ -54,6 +54,9 @@ class Project(models.Model):
     gold_min_answers = models.PositiveSmallIntegerField(
         default=3, help_text="gold answers before accuracy can pause someone"
     )
+    # Share of answers sent to blind peer review; the default depends on the kind
+    # (`kinds.default_review_rate`), set when the project is created.
+    review_rate = models.FloatField(default=0.0, help_text="share of answers peers review")
     created_at = models.DateTimeField(auto_now_add=True)
     published_at = models.DateTimeField(null=True, blank=True)
 

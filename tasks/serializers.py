@@ -38,6 +38,11 @@ class ProjectInputSerializer(serializers.Serializer):
     gold_rate = FiniteFloatField(required=False)
     gold_min_accuracy = FiniteFloatField(required=False)
     gold_min_answers = serializers.IntegerField(required=False)
+    review_rate = FiniteFloatField(
+        required=False,
+        help_text="share of answers peers review, 0 to 1; by default 1 for free text and "
+        "ratings, 0 for label kinds",
+    )
 
 
 class ProjectUpdateSerializer(ProjectInputSerializer):
@@ -71,6 +76,7 @@ class OwnerProjectSerializer(FeedProjectSerializer):
     gold_rate = serializers.FloatField()
     gold_min_accuracy = serializers.FloatField()
     gold_min_answers = serializers.IntegerField()
+    review_rate = serializers.FloatField()
     created_at = serializers.DateTimeField()
 
 

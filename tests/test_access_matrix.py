@@ -39,6 +39,8 @@ from kyc.models import Case, CheckAssignment, Question, State
 from kyc.services import documents as kyc_documents
 from ledger import services as ledger_services
 from reputation import penalties as reputation_penalties
+from reputation.models import ReputationScore
+from reputation.reviews import review_claim_next, review_request_create
 from tasks.services.feed import item_claim_next
 from tasks.services.items import items_upload
 from tasks.services.projects import project_create, project_publish
@@ -75,6 +77,7 @@ CASE = "kyc/cases/<str:public_id>/"
 PROJECT = "projects/<str:public_id>/"
 ASSIGNMENT = "assignments/<str:public_id>/"
 WORKSHOP = "workshops/<str:public_id>/"
+REVIEW = "reviews/<str:public_id>/"
 DECISION = {"decision": "approve", "reason_codes": ["documents_ok"]}
 REASON = {"reason": "Please look again: the photo is sharp."}
 ITEMS = [{"payload": {"text": "one more"}}]
@@ -284,6 +287,14 @@ MATRIX: list[Row] = [
                                                      NA, 403, 403, 403, 403, SELF, 403),
     row("POST", PENALTY + "decide/", "appealed_penalty:foreign", OVERTURN,
                                                      401, 403, 403, 403, 403, 200, 403),
+    # Peer review opens at reputation level 2, whatever the role; nobody here has it.
+    row("GET", "reviews/next/", None, None,   401, 403, 403, 403, 403, 403, 403),
+    # A review handed to the caller (raised to level 2 for it); one handed to someone else
+    # is refused to a level-1 caller before it is looked up.
+    row("POST", REVIEW, "review:own", {"accept": True},
+                                                     NA, 201, 201, 201, 201, 201, 201),
+    row("POST", REVIEW, "review:foreign", {"accept": True},
+                                                     401, 403, 403, 403, 403, 403, 403),
 ]
 # fmt: on
 
@@ -451,6 +462,21 @@ class World:
                     user=owner, penalty=penalty, text="They are mine."
                 )
             return str(penalty.public_id)
+        if kind == "review":
+            request = review_request_create(
+                subject=f"matrix.work:{uuid.uuid4()}", author=self.person("verified"),
+                context={"title": "Matrix", "item": {}, "answer": "yes"},
+            )  # fmt: skip
+            reviewer = self.owner(ownership, "verified")
+            ReputationScore.objects.update_or_create(
+                user=reviewer, defaults={"level": 2, "score": 0.7, "total": 30, "positive": 27}
+            )
+            claim = review_claim_next(reviewer=reviewer)
+            assert claim is not None
+            assert claim.assignment.request_id == request.pk
+            if ownership == "foreign":
+                ReputationScore.objects.filter(user=reviewer).update(level=1)
+            return str(claim.assignment.public_id)
         raise AssertionError(f"unknown object kind {kind}")
 
     def workshop(self, kind: str, ownership: str) -> str:

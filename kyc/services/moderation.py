@@ -24,9 +24,9 @@ from kyc.models import (
     ReasonCode,
     ReviewConflict,
     State,
-    ValidatorVote,
 )
 from kyc.services.transitions import case_lock, case_lock_for_review, case_move
+from kyc.services.validators import votes_score
 from ledger.pseudonyms import pseudonym
 from ledger.schemas import utc_timestamp
 from ledger.services import entry_record
@@ -155,14 +155,8 @@ def case_record_outcome(
         user_set_verified(user=user)
     elif target != State.APPROVED and user.is_verified:
         user_clear_verified(user=user)
-    if target in {State.APPROVED, State.REJECTED}:
-        # Kept for reputation: did each validator see what the final decision saw?
-        ValidatorVote.objects.filter(case=case, answer=(target == State.APPROVED)).update(
-            agreed_with_decision=True
-        )
-        ValidatorVote.objects.filter(case=case, answer=(target != State.APPROVED)).update(
-            agreed_with_decision=False
-        )
+    # Did each validator see what the final decision saw? Their reputation says.
+    votes_score(case=case, target=target)
     entry = entry_record(
         kind="kyc.decision",
         payload={

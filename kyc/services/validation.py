@@ -5,8 +5,11 @@ A validator is handed one question about one case at a time (`check_next` create
 They see a crop of each image the question needs (`kyc.redaction`), watermarked with their
 pseudonym, and never the typed fields (no document number, no birth date). Cases with risk
 flags and people the validator has a conflict with (`selectors.conflicts_of`) are never
-handed out. When every question has KYC_VALIDATOR_VOTES votes and all say yes on a case
-without risk flags, the case is approved; any "no" sends it to a moderator at once.
+handed out. Votes weigh as much as their validator's accuracy (`kyc.accuracy`): when every
+question has KYC_VALIDATOR_VOTES votes and a weighted share of KYC_APPROVE_SHARE says yes
+on a case without risk flags, the case is approved; a "no" that puts that share out of
+reach sends it to a moderator at once. Paused validators get no checks, and the checks a
+validator is offered per day grow with their accuracy.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from django.utils import timezone
 from accounts.models import User
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from kyc import conf, redaction
+from kyc.accuracy import question_outcome, validator_accuracy
 from kyc.models import (
     Case,
     CheckAssignment,
@@ -34,6 +38,7 @@ from kyc.selectors import conflicts_of
 from kyc.services.documents import document_read
 from kyc.services.moderation import case_record_outcome, conflict_declare
 from kyc.services.transitions import case_guard_reviewer, case_lock, case_move
+from kyc.services.validators import validator_pause_reason
 from ledger.pseudonyms import pseudonym
 
 
@@ -93,6 +98,19 @@ def check_next(*, validator: User) -> Check | None:
                 return Check(held)
             held.closed_at = now
             held.save(update_fields=["closed_at"])
+        paused = validator_pause_reason(validator=validator)
+        if paused:
+            raise Forbidden("You are paused as a validator. " + paused)
+        accuracy = validator_accuracy(validator=validator)
+        offered = CheckAssignment.objects.filter(
+            validator=validator, created_at__gte=now - timedelta(days=1)
+        ).count()
+        if offered >= accuracy.checks_per_day:
+            raise Conflict(
+                f"You have had your {accuracy.checks_per_day} checks for today; come back "
+                "tomorrow. The more of your answers agree with final decisions, the more "
+                "checks you are offered."
+            )
         conflicted = conflicts_of(validator)
         for question in Question.values:
             already = ValidatorVote.objects.filter(validator=validator, question=question).values(
@@ -215,14 +233,27 @@ def check_vote(*, check: Check, validator: User, answer: bool) -> ValidatorVote:
         try:
             with transaction.atomic():
                 vote = ValidatorVote.objects.create(
-                    case=case, validator=validator, question=check.question, answer=answer
+                    case=case,
+                    validator=validator,
+                    question=check.question,
+                    answer=answer,
+                    weight=validator_accuracy(validator=validator).weight,
                 )
         except IntegrityError:
             raise Conflict("You already answered this check.") from None
         assignment.closed_at = timezone.now()
         assignment.save(update_fields=["closed_at"])
         votes = list(ValidatorVote.objects.filter(case=case))
-        if not answer:
+        outcomes = [
+            question_outcome(
+                [(v.answer, v.weight) for v in votes if v.question == question],
+                needed,
+                conf.approve_share(),
+            )
+            for question in Question.values
+        ]
+        if False in outcomes:
+            # Only a "no" can take a question out of reach, so this vote was one.
             case_move(
                 case=case,
                 action="escalate",
@@ -230,14 +261,7 @@ def check_vote(*, check: Check, validator: User, answer: bool) -> ValidatorVote:
                 actor=None,
                 reason=f"a validator answered no: {check.question}",
             )
-        elif (
-            not case.risk_flags
-            and all(
-                sum(1 for v in votes if v.question == question) >= needed
-                for question in Question.values
-            )
-            and all(v.answer for v in votes)
-        ):
+        elif not case.risk_flags and all(outcome is True for outcome in outcomes):
             case_record_outcome(
                 case=case,
                 target=State.APPROVED,

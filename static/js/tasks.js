@@ -59,6 +59,8 @@
       var item = document.querySelector('[data-assignment="' + event.assignment + '"] .expiry-warning');
       if (item) item.hidden = false;
       say(event.message || "Your reservation is about to expire.");
+    } else if (event.type === "review.decided") {
+      say(event.message || "A review of your answer came in.");
     } else if (event.type === "project.paused" || event.type === "project.state") {
       say(event.message || ("Project is now " + event.state + "."));
     }

@@ -29,6 +29,8 @@ from django.utils import timezone
 from accounts.services import notification_send
 from core import strict_json
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from reputation.models import ReputationEvent
+from reputation.services import event_record
 from tasks import conf, kinds, statements
 from tasks.models import (
     Answer,
@@ -43,6 +45,7 @@ from tasks.models import (
 from tasks.selectors import check_eligible, live_assignment
 from tasks.services.notifications import remaining_schedule
 from tasks.services.projects import audit, project_spec
+from tasks.services.reviews import answer_review_maybe
 from tasks.throttles import RECLAIM
 
 if TYPE_CHECKING:
@@ -324,6 +327,9 @@ def assignment_answer(*, assignment: Assignment, pioneer: User, value: Any) -> A
         answered = statements.answer(assignment=assignment, pioneer=pioneer, value=cleaned, now=now)
         if answered is None:
             _refuse(assignment, pioneer, now)
+        # The answer committed on its own (one statement); the review request is its own
+        # short transaction, and most answers of label projects skip it without a query.
+        answer_review_maybe(answer=answered)
         return answered
     with transaction.atomic(durable=True):
         _finish(assignment, pioneer, AssignmentStatus.SUBMITTED, now)
@@ -344,6 +350,16 @@ def assignment_answer(*, assignment: Assignment, pioneer: User, value: Any) -> A
             gold_accuracy=score.accuracy if score else None,
             created_at=now,
         )
+        if correct is not None:
+            # Gold is evidence of the pioneer's care, recorded with the answer that gave it.
+            event_record(
+                user=pioneer,
+                source=ReputationEvent.Source.GOLD,
+                positive=correct,
+                subject=f"tasks.answer:{answer.pk}",
+            )
+        else:
+            answer_review_maybe(answer=answer)
         if correct is not False and project.reward:
             Credit.objects.create(
                 pioneer=pioneer, project=project, answer=answer, points=project.reward

@@ -97,6 +97,8 @@ def _clean_fields(kind: str, values: dict[str, Any]) -> dict[str, Any]:
             cleaned[field] = _rate(value, field)
         elif field == "gold_min_answers":
             cleaned[field] = _int(value, field, 1, 1000)
+        elif field == "review_rate":
+            cleaned[field] = _rate(value, field)
         else:
             raise InvalidInput("Not a field of a project.", field=field)
     return cleaned
@@ -115,6 +117,7 @@ def project_create(*, owner: User, title: str, kind: str, **fields: Any) -> Proj
     cleaned = _clean_fields(kind, {"title": title, **fields})
     if kind in (Kind.SINGLE_LABEL, Kind.MULTI_LABEL) and "labels" not in cleaned:
         raise InvalidInput("A label project needs at least two labels.", field="labels")
+    cleaned.setdefault("review_rate", kinds.default_review_rate(kind))
     project = Project(owner=owner, kind=kind, **cleaned)
     project.instructions_html = render_instructions(project.instructions)
     _check_scale(project)

@@ -82,6 +82,7 @@ class Command(BaseCommand):
                 )
         call_command("seed_tasks")
         call_command("seed_kyc")
+        call_command("seed_reviews")
         call_command("seed_community")
 
     def _ensure(self, account: DemoAccount) -> None:

@@ -1,0 +1,77 @@
+"""Shared set-up for peer review tests: reviewers at a level, requests to review."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.test import TestCase
+
+from accounts.models import User
+from reputation import reviews
+from reputation.models import ReputationScore, ReviewRequest
+from reputation.reviews import review_request_create
+
+CONTEXT = {
+    "title": "Describe the photo",
+    "kind": "free_text",
+    "instructions_html": "<p>One sentence about what you see.</p>",
+    "item": {"text": "a cat on a mat"},
+    "answer": "A cat sits on a mat.",
+}
+
+
+# Weighted evidence (positive, total) that sits well inside each level, so a few more
+# events in a test do not move anyone across a boundary.
+LEVEL_EVIDENCE = {1: (2.0, 4.0), 2: (27.0, 30.0), 3: (95.0, 100.0), 4: (290.0, 300.0)}
+
+
+def at_level(user: User, level: int, score: float = 0.7) -> User:
+    """Put `user` at `level` (set-up only: real levels come from events)."""
+    positive, total = LEVEL_EVIDENCE[level]
+    ReputationScore.objects.update_or_create(
+        user=user,
+        defaults={"level": level, "score": score, "total": total, "positive": positive},
+    )
+    return user
+
+
+def reviewers(user_factory: Any, count: int, level: int = 2) -> list[User]:
+    return [at_level(user_factory(), level) for _ in range(count)]
+
+
+def request_review(author: User, n: int = 0, **kwargs: Any) -> ReviewRequest:
+    return review_request_create(
+        subject=f"tests.work:{author.pk}-{n}", author=author, context=dict(CONTEXT), **kwargs
+    )
+
+
+def review_once(person: User, accept: bool) -> ReviewRequest:
+    claim = reviews.review_claim_next(reviewer=person)
+    assert claim is not None
+    # The pair check is a job sent on commit.
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        reviews.review_submit(
+            assignment=claim.assignment,
+            reviewer=person,
+            accept=accept,
+            reason_codes=[] if accept else ["low_effort"],
+        )
+    return claim.assignment.request
+
+
+def make_ring(user_factory: Any) -> tuple[User, User, User]:
+    """a and b each reject all of c's work and accept all of each other's."""
+    a, b = reviewers(user_factory, 2)
+    c = user_factory()
+    for n in range(6):
+        request_review(c, n, needed=1)
+    for n in range(3):
+        request_review(b, n, needed=1)
+    for n in range(3):
+        request_review(a, n, needed=1)
+    for person in (a, b):
+        for _ in range(3):
+            assert review_once(person, False).author_id == c.pk
+        for _ in range(3):
+            assert review_once(person, True).author_id != c.pk
+    return a, b, c
