@@ -169,3 +169,11 @@ def project_item_counts(*, project: Project) -> dict[str, int]:
         items=Count("pk", filter=Q(is_gold=False)), gold=Count("pk", filter=Q(is_gold=True))
     )
     return {"items": counts["items"] or 0, "gold": counts["gold"] or 0}
+
+
+def projects_worked_by(*, user: User) -> QuerySet[Project]:
+    """Projects the person has had at least one item of (any outcome): the people of a
+    project's chat room, besides its requester."""
+    return Project.objects.filter(
+        pk__in=Assignment.objects.filter(pioneer=user).values("project_id")
+    )

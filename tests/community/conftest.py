@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.roles import Role
-from community.models import Workshop
+from community.models import Room, Workshop
 from community.services import workshops
 from reputation.models import ReputationScore
 
@@ -141,7 +141,11 @@ async def feed_socket(user: User) -> WebsocketCommunicator:
     socket = WebsocketCommunicator(
         application,
         "/ws/feed/",
-        headers=[(b"cookie", cookie.encode()), (b"origin", b"http://localhost")],
+        headers=[
+            (b"cookie", cookie.encode()),
+            (b"origin", b"http://localhost"),
+            (b"host", b"localhost"),
+        ],
     )
     connected, _ = await socket.connect(timeout=5)
     assert connected
@@ -163,3 +167,17 @@ async def next_of(socket: WebsocketCommunicator, kind: str, timeout: float = 5) 
 
 def as_json(data: Any) -> Any:
     return json.loads(json.dumps(data, default=str))
+
+
+# --- Chat -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def lounge(db: None) -> Room:
+    """Opened by the migration, as in every deployment."""
+    return Room.objects.get(slug="lounge")
+
+
+@pytest.fixture
+def moderators_room(db: None) -> Room:
+    return Room.objects.get(slug="moderators")
