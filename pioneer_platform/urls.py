@@ -12,6 +12,7 @@ api_v1 = [
     path("", include("kyc.api_urls")),
     path("", include("tasks.api_urls")),
     path("", include("community.api_urls")),
+    path("", include("community.chat_api_urls")),
 ]
 
 urlpatterns = [

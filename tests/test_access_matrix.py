@@ -32,6 +32,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import User
 from accounts.roles import Role
+from community.services import workshops
 from kyc.models import Case, CheckAssignment, Question, State
 from kyc.services import documents as kyc_documents
 from ledger import services as ledger_services
@@ -70,6 +71,7 @@ def row(method: str, route: str, obj: str | None, body: Any, *expected: Cell) ->
 CASE = "kyc/cases/<str:public_id>/"
 PROJECT = "projects/<str:public_id>/"
 ASSIGNMENT = "assignments/<str:public_id>/"
+ROOM = "rooms/<str:slug>/"
 DECISION = {"decision": "approve", "reason_codes": ["documents_ok"]}
 REASON = {"reason": "Please look again: the photo is sharp."}
 ITEMS = [{"payload": {"text": "one more"}}]
@@ -193,6 +195,18 @@ MATRIX: list[Row] = [
     row("POST", ASSIGNMENT + "skip/", "assignment:foreign", None,
                                                      401, 404, 404, 404, 404, 404, 404),
     row("GET", "credits/", None, None,        401, 200, 200, 200, 200, 200, 200),
+    # Chat: "own" is a room the caller belongs to (the lounge), "foreign" a workshop's room
+    # they have no seat in: it looks like no room at all, except to moderators. Posting
+    # needs identity verification (moderators are staff and post without it).
+    row("GET", "rooms/", None, None,          401, 200, 200, 200, 200, 200, 200),
+    row("GET", ROOM + "messages/", "room:own", None,
+                                              NA, 200, 200, 200, 200, 200, 200),
+    row("GET", ROOM + "messages/", "room:foreign", None,
+                                              401, 404, 404, 404, 404, 200, 200),
+    row("POST", ROOM + "messages/", "room:own", {"body": "hello"},
+                                              NA, 403, 201, 201, 403, 201, 201),
+    row("POST", ROOM + "messages/", "room:foreign", {"body": "hello"},
+                                              401, 404, 404, 404, 404, 201, 201),
 ]
 # fmt: on
 
@@ -344,6 +358,20 @@ class World:
             claim = item_claim_next(project=project, pioneer=self.owner(ownership, "verified"))
             assert claim is not None
             return str(claim.assignment.public_id)
+        if kind == "room":
+            if ownership == "own":
+                return "lounge"
+            workshop = workshops.workshop_create(
+                actor=self.person("mod_mfa"),
+                title="Matrix",
+                starts_at=now + datetime.timedelta(days=3),
+                ends_at=now + datetime.timedelta(days=3, hours=1),
+                capacity=5,
+                online_url="https://meet.example.com/matrix",
+                chat_enabled=True,
+                publish=True,
+            )
+            return workshop.chat_room.slug
         raise AssertionError(f"unknown object kind {kind}")
 
 
@@ -403,7 +431,8 @@ def test_access(
     route = r.route
     if r.obj:
         object_id = world.build(r.obj)
-        route = route.replace("<str:public_id>", object_id).replace("<str:check_id>", object_id)
+        for name in ("<str:public_id>", "<str:check_id>", "<str:slug>"):
+            route = route.replace(name, object_id)
     client = _client(role, world.actor)
 
     response = _send(client, r.method, f"/api/v1/{route}", r.body)
