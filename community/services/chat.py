@@ -97,6 +97,21 @@ def member_group(room: Room, user_id: int) -> str:
 # --- Rooms --------------------------------------------------------------------------------
 
 
+STANDING_ROOMS = {RoomKind.LOUNGE: "Lounge", RoomKind.MODERATORS: "Moderators"}
+
+
+def standing_rooms_open() -> dict[str, Room]:
+    """The lounge and the moderators' room, by kind. The migration opens them; this opens
+    them again where the tables were emptied (a flushed database, a test)."""
+    with transaction.atomic():
+        return {
+            str(kind): Room.objects.get_or_create(
+                slug=str(kind), defaults={"kind": kind, "title": title}
+            )[0]
+            for kind, title in STANDING_ROOMS.items()
+        }
+
+
 def room_open_for_workshop(*, workshop: Workshop) -> Room:
     """The workshop's room, opened on first call. Runs inside the caller's transaction
     when there is one (a workshop's publication), so it is not durable."""

@@ -20,7 +20,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.roles import Role
 from community.models import Room, Workshop
-from community.services import workshops
+from community.services import chat, workshops
 from reputation.models import ReputationScore
 
 # The clock every test starts from; services take `now=` so time moves without sleeping.
@@ -174,10 +174,10 @@ def as_json(data: Any) -> Any:
 
 @pytest.fixture
 def lounge(db: None) -> Room:
-    """Opened by the migration, as in every deployment."""
-    return Room.objects.get(slug="lounge")
+    """Opened by the migration (and again here after a test that emptied the tables)."""
+    return chat.standing_rooms_open()["lounge"]
 
 
 @pytest.fixture
 def moderators_room(db: None) -> Room:
-    return Room.objects.get(slug="moderators")
+    return chat.standing_rooms_open()["moderators"]
