@@ -123,7 +123,7 @@ def running_mute(*, user: User, room: Room, now: datetime) -> Mute | None:
 
 
 def messages(*, room: Room) -> QuerySet[Message]:
-    return Message.objects.filter(room=room).select_related("author__profile", "deleted_by")
+    return Message.objects.filter(room=room).select_related("room", "author__profile")
 
 
 def history(*, room: Room, before: int | None = None, limit: int = PAGE_SIZE) -> list[Message]:
@@ -183,6 +183,30 @@ def context_of(*, message: Message, around: int = 3) -> list[Message]:
         .filter(seq__gte=message.seq - around, seq__lte=message.seq + around)
         .order_by("seq")
     )
+
+
+def contexts_of(*, messages: list[Message], around: int = 3) -> dict[int, list[Message]]:
+    """Each message's context (see `context_of`) by message pk, in one query."""
+    if not messages:
+        return {}
+    ranges = Q()
+    for message in messages:
+        ranges |= Q(
+            room_id=message.room_id, seq__gte=message.seq - around, seq__lte=message.seq + around
+        )
+    nearby = list(
+        Message.objects.filter(ranges)
+        .select_related("author__profile", "room")
+        .order_by("room_id", "seq")
+    )
+    return {
+        message.pk: [
+            other
+            for other in nearby
+            if other.room_id == message.room_id and abs(other.seq - message.seq) <= around
+        ]
+        for message in messages
+    }
 
 
 def mention_targets(*, room: Room, names: list[str]) -> list[User]:
