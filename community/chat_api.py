@@ -42,9 +42,13 @@ class RoomPagination(CursorPagination):
 
 
 class RoomListView(APIView):
-    @extend_schema(responses={200: RoomSerializer(many=True)})
+    """The rooms the person reads, each with its unread count: one query for any number."""
+
+    pagination_class = RoomPagination
+
+    @extend_schema(responses={200: RoomSerializer(many=True), 400: BAD_INPUT})
     def get(self, request: Request) -> Response:
-        paginator = RoomPagination()
+        paginator = self.pagination_class()
         rooms = selectors.rooms_with_unread(user=_user(request)).order_by("pk")
         page = paginator.paginate_queryset(rooms, request, view=self)
         return paginator.get_paginated_response(RoomSerializer(page, many=True).data)
