@@ -28,6 +28,9 @@ MISSING = OpenApiResponse(DetailErrorSerializer, description="no such room, or n
 REFUSED = OpenApiResponse(
     DetailErrorSerializer, description="not allowed to post here (unverified, muted), with why"
 )
+LIVE_DOWN = OpenApiResponse(
+    DetailErrorSerializer, description="live chat is down; nothing was sent (Retry-After)"
+)
 TOO_FAST = OpenApiResponse(
     DetailErrorSerializer, description="rate limit or slow mode; Retry-After says when"
 )
@@ -84,6 +87,7 @@ class MessagesView(APIView):
             403: REFUSED,
             404: MISSING,
             429: TOO_FAST,
+            503: LIVE_DOWN,
         },
     )
     def post(self, request: Request, slug: str) -> Response:

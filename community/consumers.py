@@ -61,6 +61,8 @@ def _after(query_string: bytes) -> int | str | None:
 def _code(error: DomainError) -> str:
     if isinstance(error, chat.Muted):
         return "muted"
+    if isinstance(error, chat.LiveChatDown):
+        return "unavailable"
     if isinstance(error, RetryLater):
         return "rate_limited"
     if isinstance(error, Forbidden):

@@ -8,6 +8,7 @@ client that resumes from the last id it saw misses nothing.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -41,6 +42,13 @@ class PostingTooFast(RetryLater):
     """A rate limit or the room's slow mode: fine to post again in `retry_after` seconds."""
 
     status_code = 429
+
+
+class LiveChatDown(RetryLater):
+    """The channel layer (Redis) does not answer: a message stored now would reach nobody
+    live, so it is refused before anything is written, with a reason the poster sees."""
+
+    status_code = 503
 
 
 class Muted(Forbidden):
@@ -83,6 +91,32 @@ def _group_send(group: str, message: dict[str, Any]) -> None:
     except Exception:
         # The message is stored; sockets that missed it get it when they resume.
         logger.warning("chat fan-out failed group=%s", group, exc_info=True)
+
+
+def _layer_reachable(group: str) -> bool:
+    """Whether the channel layer's server for `group` answers a ping within a second. The
+    in-memory layer (no server) always does."""
+    layer = get_channel_layer()
+    connection = getattr(layer, "connection", None)
+    consistent_hash = getattr(layer, "consistent_hash", None)
+    if layer is None or connection is None or consistent_hash is None:
+        return True
+
+    async def ping() -> None:
+        await asyncio.wait_for(connection(consistent_hash(group)).ping(), timeout=1)
+
+    # Twice: after a Redis restart the first command on a pooled connection fails, and
+    # the pool then replaces that connection.
+    for attempt in (1, 2):
+        try:
+            async_to_sync(ping)()
+        except Exception:
+            if attempt == 2:
+                logger.warning("chat channel layer unreachable group=%s", group, exc_info=True)
+                return False
+        else:
+            return True
+    return False
 
 
 def fan_out_on_commit(room: Room, event: dict[str, Any]) -> None:
@@ -204,9 +238,17 @@ def _clean(body: Any) -> tuple[str, str]:
 
 def message_post(*, room: Room, author: User, body: Any, now: datetime | None = None) -> Message:
     """Store a message with the room's next id, then (on commit) send it to the room's
-    sockets and tell the people it mentions."""
+    sockets and tell the people it mentions. Refused, with nothing written, while the
+    channel layer is unreachable; if it fails between the check and the send, the message
+    is stored and reaches sockets when they resume."""
     text, html = _clean(body)
     now = now or timezone.now()
+    if not _layer_reachable(room.group):
+        raise LiveChatDown(
+            "Live chat is unavailable right now: your message was not sent. "
+            "Try again in a few seconds.",
+            retry_after=5,
+        )
     with transaction.atomic(durable=True):
         locked = Room.objects.select_for_update().get(pk=room.pk)
         poster = _fresh(author)
