@@ -9,6 +9,8 @@
   in id order), at (UTC time)
 - dataset.export: project (UUID), format (jsonl, csv), sha256 (64 hex), items (int >= 0),
   answers (int >= 0), exported_at (UTC time)
+- community.moderation: action (mute, ban), subject (pseudonym), room (a room's slug, or
+  null for a mute in every room), until (UTC time, or null for a ban), at (UTC time)
 - ledger.key_rotation: key_id (16 hex), public_key (64 hex, raw Ed25519 key),
   previous_key_id (16 hex or null), at (UTC time)
 
@@ -31,6 +33,7 @@ Check = Callable[[Any], bool]
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 _HEX16 = re.compile(r"^[0-9a-f]{16}$")
 _CODE = re.compile(r"^[a-z][a-z0-9_.]{0,63}$")
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 _UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 
 
@@ -61,6 +64,10 @@ def _hex16(value: Any) -> bool:
 
 def _code(value: Any) -> bool:
     return isinstance(value, str) and bool(_CODE.match(value))
+
+
+def _slug(value: Any) -> bool:
+    return isinstance(value, str) and bool(_SLUG.match(value))
 
 
 def _count(value: Any) -> bool:
@@ -128,6 +135,13 @@ SCHEMAS: dict[str, dict[str, tuple[Check, str]]] = {
         "items": (_count, "a non-negative integer"),
         "answers": (_count, "a non-negative integer"),
         "exported_at": (_utc, "a UTC time like 2026-11-23T08:00:00Z"),
+    },
+    "community.moderation": {
+        "action": (_one_of("mute", "ban"), "mute or ban"),
+        "subject": (_hex64, "a 64-hex pseudonym"),
+        "room": (lambda value: value is None or _slug(value), "a room's slug or null"),
+        "until": (lambda value: value is None or _utc(value), "a UTC time or null"),
+        "at": (_utc, "a UTC time like 2026-11-23T08:00:00Z"),
     },
     "ledger.key_rotation": {
         "key_id": (_hex16, "16 hex digits"),

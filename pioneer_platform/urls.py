@@ -14,6 +14,7 @@ api_v1 = [
     path("", include("community.api_urls")),
     path("", include("dashboard.api_urls")),
     path("", include("reputation.api_urls")),
+    path("", include("community.chat_api_urls")),
 ]
 
 urlpatterns = [
@@ -25,6 +26,7 @@ urlpatterns = [
     path("", include("support.urls")),
     path("", include("dashboard.urls")),
     path("", include("reputation.review_urls")),
+    path("", include("community.chat_urls")),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),

@@ -333,3 +333,11 @@ def personal_data_export(*, user: User) -> dict[str, object]:
             for credit in credits_of(user=user).iterator(chunk_size=2000)
         ],
     }
+
+
+def projects_worked_by(*, user: User) -> QuerySet[Project]:
+    """Projects the person has had at least one item of (any outcome): the people of a
+    project's chat room, besides its requester."""
+    return Project.objects.filter(
+        pk__in=Assignment.objects.filter(pioneer=user).values("project_id")
+    )

@@ -34,6 +34,7 @@ from accounts.models import User
 from accounts.roles import Role
 from community.models import Audience
 from community.services import registrations as community_registrations
+from community.services import workshops
 from community.services import workshops as community_workshops
 from kyc.models import Case, CheckAssignment, Question, State
 from kyc.services import documents as kyc_documents
@@ -78,6 +79,7 @@ PROJECT = "projects/<str:public_id>/"
 ASSIGNMENT = "assignments/<str:public_id>/"
 WORKSHOP = "workshops/<str:public_id>/"
 REVIEW = "reviews/<str:public_id>/"
+ROOM = "rooms/<str:slug>/"
 DECISION = {"decision": "approve", "reason_codes": ["documents_ok"]}
 REASON = {"reason": "Please look again: the photo is sharp."}
 ITEMS = [{"payload": {"text": "one more"}}]
@@ -295,6 +297,18 @@ MATRIX: list[Row] = [
                                                      NA, 201, 201, 201, 201, 201, 201),
     row("POST", REVIEW, "review:foreign", {"accept": True},
                                                      401, 403, 403, 403, 403, 403, 403),
+    # Chat: "own" is a room the caller belongs to (the lounge), "foreign" a workshop's room
+    # they have no seat in: it looks like no room at all, except to moderators. Posting
+    # needs identity verification (moderators are staff and post without it).
+    row("GET", "rooms/", None, None,          401, 200, 200, 200, 200, 200, 200),
+    row("GET", ROOM + "messages/", "room:own", None,
+                                              NA, 200, 200, 200, 200, 200, 200),
+    row("GET", ROOM + "messages/", "room:foreign", None,
+                                              401, 404, 404, 404, 404, 200, 200),
+    row("POST", ROOM + "messages/", "room:own", {"body": "hello"},
+                                              NA, 403, 201, 201, 403, 201, 201),
+    row("POST", ROOM + "messages/", "room:foreign", {"body": "hello"},
+                                              401, 404, 404, 404, 404, 201, 201),
 ]
 # fmt: on
 
@@ -477,6 +491,20 @@ class World:
             if ownership == "foreign":
                 ReputationScore.objects.filter(user=reviewer).update(level=1)
             return str(claim.assignment.public_id)
+        if kind == "room":
+            if ownership == "own":
+                return "lounge"
+            workshop = workshops.workshop_create(
+                actor=self.person("mod_mfa"),
+                title="Matrix",
+                starts_at=now + datetime.timedelta(days=3),
+                ends_at=now + datetime.timedelta(days=3, hours=1),
+                capacity=5,
+                online_url="https://meet.example.com/matrix",
+                chat_enabled=True,
+                publish=True,
+            )
+            return workshop.chat_room.slug
         raise AssertionError(f"unknown object kind {kind}")
 
     def workshop(self, kind: str, ownership: str) -> str:
@@ -589,7 +617,8 @@ def test_access(
     route = r.route
     if r.obj:
         object_id = world.build(r.obj)
-        route = route.replace("<str:public_id>", object_id).replace("<str:check_id>", object_id)
+        for name in ("<str:public_id>", "<str:check_id>", "<str:slug>"):
+            route = route.replace(name, object_id)
     client = _client(role, world.actor)
 
     response = _send(client, r.method, f"/api/v1/{route}", r.body, world)

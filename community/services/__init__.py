@@ -6,6 +6,8 @@
 - `calendars`: the secret token of a person's calendar feed.
 - `announcements`: what the jobs tell people after a change (socket events and e-mail).
 - `mail`: composing those e-mails, and the reminders sweep.
+- `chat`: chat rooms and messages (open a room, post, edit, delete, mark read).
+- `moderation`: chat reports, removals, mutes, bans and slow mode, on the record.
 
 Every function is keyword-only and one durable transaction: guard, lock, change (with
 `update_fields`), audit row in `WorkshopLog`. Socket events, jobs and e-mail go out after

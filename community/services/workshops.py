@@ -21,6 +21,7 @@ from accounts.services import notify_topic
 from community import selectors
 from community.models import Audience, Workshop, WorkshopStatus
 from community.services.attendance import attendance_count
+from community.services.chat import room_open_for_workshop
 from community.services.common import announce_workshop, broadcast_seats, lock_workshop, log
 from community.services.registrations import waitlist_promote
 from core.errors import Conflict, Forbidden, InvalidInput
@@ -257,6 +258,8 @@ def workshop_update(
             hosts_changed=cohosts is not None,
         )
         if published:
+            if locked.chat_enabled:
+                room_open_for_workshop(workshop=locked)
             broadcast_seats(locked)
             if changed & ATTENDEE_FIELDS:
                 notify_topic(
@@ -278,6 +281,8 @@ def _publish(workshop: Workshop, *, actor: User, now: datetime) -> None:
     workshop.published_at = now
     workshop.save(update_fields=["status", "published_at", "updated_at"])
     log(workshop=workshop, action="publish", actor=actor)
+    if workshop.chat_enabled:
+        room_open_for_workshop(workshop=workshop)
 
 
 def workshop_publish(*, workshop: Workshop, actor: User, now: datetime | None = None) -> Workshop:

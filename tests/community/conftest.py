@@ -17,8 +17,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.roles import Role
-from community.models import Workshop
-from community.services import workshops
+from community.models import Room, Workshop
+from community.services import chat, workshops
 from reputation.models import ReputationScore
 
 # The clock every test starts from; services take `now=` so time moves without sleeping.
@@ -139,3 +139,17 @@ async def next_of(socket: WebsocketCommunicator, kind: str, timeout: float = 5) 
 
 def as_json(data: Any) -> Any:
     return json.loads(json.dumps(data, default=str))
+
+
+# --- Chat -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def lounge(db: None) -> Room:
+    """Opened by the migration (and again here after a test that emptied the tables)."""
+    return chat.standing_rooms_open()["lounge"]
+
+
+@pytest.fixture
+def moderators_room(db: None) -> Room:
+    return chat.standing_rooms_open()["moderators"]

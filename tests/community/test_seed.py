@@ -34,3 +34,16 @@ def test_demo_workshops_show_every_state_and_are_seeded_once(
         ("validator@example.com", True),
         ("verified@example.com", True),
     ]
+
+
+def test_demo_chat_has_a_lounge_conversation_and_a_workshop_room() -> None:
+    from community.models import Room
+
+    call_command("seed_demo")
+    call_command("seed_demo")
+    lounge = Room.objects.get(slug="lounge")
+    assert lounge.messages.count() == 4
+    assert [m.seq for m in lounge.messages.order_by("seq")] == [1, 2, 3, 4]
+    workshop_room = Room.objects.get(kind="workshop")
+    assert workshop_room.workshop.title.startswith("Welcome")
+    assert workshop_room.messages.count() == 1

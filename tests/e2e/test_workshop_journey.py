@@ -10,17 +10,11 @@ ASGI server in a thread of the test process, on the test database.
 
 from __future__ import annotations
 
-import re
-import socket
-import threading
-import time
-from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.db import connection, connections
 from django.utils import timezone
 from icalendar import Calendar
 from playwright.sync_api import expect
@@ -30,88 +24,9 @@ from accounts.services import profile_update
 from community.models import Registration, Workshop
 from community.services import registrations, workshops
 from reputation.models import ReputationEvent
-from tests.e2e.conftest import RESULTS, Journey, sign_in, sign_out
+from tests.e2e.conftest import off_thread, sign_in, sign_out
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("eager_celery")]
-
-
-def off_thread(work: Callable[[], Any]) -> Any:
-    """Run ORM work that sends socket events in a thread of its own: events cannot be sent
-    from this thread while the browser's event loop runs in it."""
-    outcome: list[Any] = []
-    errors: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            outcome.append(work())
-        except BaseException as error:
-            errors.append(error)
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join(timeout=60)
-    if errors:
-        raise errors[0]
-    return outcome[0]
-
-
-@pytest.fixture
-def asgi_server(transactional_db: None) -> Iterator[str]:
-    """The project's ASGI application under uvicorn, on a free port; stopped, and its
-    database connections closed, after the test."""
-    import uvicorn
-    from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
-
-    from pioneer_platform.asgi import application
-
-    # Server threads close their connection after each request, so none outlives the test.
-    database = connections.settings["default"]
-    previous_age = database.get("CONN_MAX_AGE", 0)
-    database["CONN_MAX_AGE"] = 0
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.bind(("127.0.0.1", 0))
-    port = listener.getsockname()[1]
-    config = uvicorn.Config(
-        ASGIStaticFilesHandler(application),
-        ws="wsproto",
-        lifespan="off",
-        log_level="warning",
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the ASGI server did not start")
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=15)
-        listener.close()
-        database["CONN_MAX_AGE"] = previous_age
-
-
-@pytest.fixture
-def contexts(browser: Any, asgi_server: str, request: pytest.FixtureRequest) -> Iterator[Any]:
-    """Browser contexts on the ASGI server, each with its own screenshots folder."""
-    opened: list[Any] = []
-    folder = RESULTS / re.sub(r"[^\w.-]+", "_", request.node.nodeid)
-
-    def open_context(name: str, **options: Any) -> Journey:
-        options.setdefault("viewport", {"width": 1200, "height": 900})
-        context = browser.new_context(base_url=asgi_server, **options)
-        context.set_default_timeout(15_000)
-        opened.append(context)
-        return Journey(context.new_page(), folder / name)
-
-    yield open_context
-    for context in opened:
-        context.close()
 
 
 def test_waitlist_offer_live_accept_calendar_check_in_and_reputation(

@@ -3,7 +3,8 @@
 - an upcoming workshop with a full house and a waitlist (validator@ and applicant@ have the
   two seats, pioneer@ and requester@ wait; verified@ can join the line);
 - an upcoming one where a seat freed up and verified@ holds the offer;
-- one that ended last week, with attendance counted in reputation (a no-show included).
+- one that ended last week, with attendance counted in reputation (a no-show included);
+- the chat lounge with a short conversation, and the first workshop's chat room.
 
 Idempotent (one workshop of each title per host) and refused in production. Goes through
 the services with an explicit clock, so the past workshop has a real history. Run by
@@ -12,7 +13,7 @@ the services with an explicit clock, so the past workshop has a real history. Ru
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -21,7 +22,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from community.models import Registration, Workshop
-from community.services import attendance, registrations, workshops
+from community.services import attendance, chat, registrations, workshops
 
 HOST = "moderator@example.com"
 FULL_HOUSE = "Welcome to Pioneer: how the task feed works"
@@ -59,6 +60,7 @@ class Command(BaseCommand):
                 ends_at=start + timedelta(hours=1),
                 capacity=2,
                 online_url="https://meet.example.com/welcome",
+                chat_enabled=True,
                 publish=True,
                 now=now,
             )
@@ -136,3 +138,40 @@ class Command(BaseCommand):
                 )
             workshops.workshop_finish(workshop=workshop, now=start + timedelta(hours=2))
             self.stdout.write(f"Demo workshop (ended, attendance counted): {ENDED}")
+
+        self._chat(people, now)
+
+    def _chat(self, people: dict[str, User], now: datetime) -> None:
+        """The lounge with a short conversation, and a word from the host in the welcome
+        workshop's room (its two seated attendees read it). Only into empty rooms."""
+        lounge = chat.standing_rooms_open()["lounge"]
+        lines = [
+            ("moderator@example.com", "Welcome to the **lounge**! Be kind; report what is not."),
+            ("verified@example.com", "Hi all, first week here. Any tips for the gold questions?"),
+            ("validator@example.com", "Read the instructions twice, and use `unsure` honestly."),
+            (
+                "moderator@example.com",
+                "Also: the workshop *Gold questions, explained* is recorded.",
+            ),
+        ]
+        if not lounge.messages.exists():
+            for minutes_ago, (email, body) in zip(range(40, 0, -10), lines, strict=True):
+                if email in people:
+                    chat.message_post(
+                        room=lounge,
+                        author=people[email],
+                        body=body,
+                        now=now - timedelta(minutes=minutes_ago),
+                    )
+            self.stdout.write("Demo chat: the lounge has a conversation")
+        workshop = Workshop.objects.filter(title=FULL_HOUSE, hosts=people[HOST]).first()
+        if workshop is not None and workshop.chat_enabled:
+            room = chat.room_open_for_workshop(workshop=workshop)
+            if not room.messages.exists():
+                chat.message_post(
+                    room=room,
+                    author=people[HOST],
+                    body="This room is for the workshop's attendees: questions before we start?",
+                    now=now - timedelta(minutes=5),
+                )
+                self.stdout.write(f"Demo chat: a room for {FULL_HOUSE}")
