@@ -8,7 +8,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts import selectors, services
 from accounts.forms import ProfileForm
-from accounts.hooks import reputation_level
+from accounts.hooks import reputation_level, reputation_next_step
 from core.errors import DomainError, RetryLater
 from core.middleware import form_error
 from core.types import AuthenticatedHttpRequest
@@ -38,6 +38,7 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
         "member": user,
         "roles": selectors.user_role_names(user=user),
         "reputation_level": reputation_level(user),
+        "reputation_next_step": reputation_next_step(user),
         "email_verified": email_verified,
         "mfa_enabled": mfa_enabled,
         "steps": _next_steps(

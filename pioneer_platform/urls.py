@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("kyc.urls")),
     path("", include("tasks.urls")),
     path("", include("community.urls")),
+    path("", include("reputation.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
