@@ -55,7 +55,7 @@ def load_events(events: int, first_user: int, users: int, days: int, today: int)
             INSERT INTO reputation_reputationevent
                 (user_id, source, positive, weight, subject, reason, rule_version, day,
                  created_at, voids_id)
-            SELECT %(first)s + (g * 7919) %% %(users)s,
+            SELECT %(first)s + (g::bigint * 7919) %% %(users)s,
                    'gold', g %% 8 <> 0, (ARRAY[0.5, 1.0, 1.0, 2.0])[1 + g %% 4],
                    'bench:' || g, '', 1, %(today)s - (g / 13) %% %(days)s,
                    now() - make_interval(days => (g / 13) %% %(days)s), NULL

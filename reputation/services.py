@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import BigIntegerField, Count, F, Max
 from django.db.models.functions import Cast, Round
 from django.utils import timezone
@@ -199,12 +199,12 @@ def _refuse_closed_day(event: _EventInput, latest_day: int | None) -> None:
 def _record_with_statements(user: User, event: _EventInput) -> ReputationScore:
     current = rules()
     limit = current.grace_days + 2
-    rows = statements.lock_and_read(user_id=user.pk, limit=limit)
-    if not rows:
+    locked, days = statements.lock_and_read(user_id=user.pk, limit=limit)
+    if locked is None:
         ReputationScore.objects.get_or_create(user=user)
-        rows = statements.lock_and_read(user_id=user.pk, limit=limit)
-    score_id, positive_scaled, total_scaled, level, as_of_day = rows[0][:5]
-    days = [row[5:] for row in rows if row[5] is not None]
+        locked, days = statements.lock_and_read(user_id=user.pk, limit=limit)
+    assert locked is not None
+    score_id, positive_scaled, total_scaled, level, as_of_day = locked
     _refuse_closed_day(event, days[0][0] if days else None)
     today_row = days[0] if days and days[0][0] == event.day else None
     update = _apply(
@@ -296,6 +296,14 @@ def _record_with_orm(user: User, event: _EventInput) -> ReputationScore:
     return score
 
 
+def _hold_event_writers() -> None:
+    """Wait for event writers in flight and hold new ones until this transaction ends
+    (PostgreSQL; SQLite runs one writer at a time anyway)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("LOCK TABLE reputation_reputationevent IN SHARE MODE")
+
+
 @dataclass
 class RecomputeReport:
     people: int = 0
@@ -335,18 +343,40 @@ def day_totals_from_events() -> dict[int, dict[int, scoring.DayTotals]]:
     return per_user
 
 
-def scores_recompute(*, day: int | None = None) -> RecomputeReport:
+def scores_recompute(*, day: int | None = None, attempts: int = 3) -> RecomputeReport:
     """Rebuild every score and day row from the events; evaluate everyone at `day`
     (default today). Reports people whose stored sums or day rows differed from the
-    rebuild, and logs each level that changes (a demotion after the grace period)."""
+    rebuild, and logs each level that changes (a demotion after the grace period).
+
+    Reads one snapshot (REPEATABLE READ on PostgreSQL) and takes no lock before it writes,
+    so event writers never wait for the rebuild; a writer that changed a score after the
+    snapshot makes the write fail, and the rebuild starts again."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return _scores_recompute(day=day)
+        except (OperationalError, IntegrityError):
+            if attempt == attempts:
+                raise
+            logger.info("reputation recompute met a concurrent event; starting again")
+    raise AssertionError("unreachable")
+
+
+def _scores_recompute(*, day: int | None) -> RecomputeReport:
     current = rules()
     evaluate_on = today() if day is None else day
     report = RecomputeReport()
+    level_changes: list[tuple[User, int, ReputationScore]] = []
+    # (A test's own transaction around this one has fixed its isolation already.)
+    snapshot = connection.vendor == "postgresql" and not connection.in_atomic_block
     with transaction.atomic(durable=True):
+        # Stored scores and the events must be read at one point in time: an event that
+        # committed in between would look like a stored score gone wrong.
+        if snapshot:
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         per_user = day_totals_from_events()
         stored_scores = {
-            score.user_id: score
-            for score in ReputationScore.objects.select_for_update().select_related("user")
+            score.user_id: score for score in ReputationScore.objects.select_related("user")
         }
         stored_days: dict[int, list[tuple[int, int, int, int, int, int]]] = {}
         for values in (
@@ -425,10 +455,7 @@ def scores_recompute(*, day: int | None = None) -> RecomputeReport:
             elif before != after:
                 changed_scores.append(score)
             if score.level != previous_level:
-                report.level_changes += 1
-                _level_change_record(
-                    user=score.user, source="recompute", previous=previous_level, score=score
-                )
+                level_changes.append((score.user, previous_level, score))
         ReputationDay.objects.filter(user_id__in=stale).delete()
         ReputationDay.objects.bulk_create(fresh, batch_size=5000)
         ReputationScore.objects.bulk_create(new_scores, batch_size=2000)
@@ -438,6 +465,13 @@ def scores_recompute(*, day: int | None = None) -> RecomputeReport:
             batch_size=2000,
         )
         report.people = len(per_user.keys() | stored_scores.keys())
+        # Last, after every score row: the log's lock is taken after the rows, as
+        # event_record takes them, so the two never wait for each other in a cycle.
+        for user, previous_level, score in level_changes:
+            report.level_changes += 1
+            _level_change_record(
+                user=user, source="recompute", previous=previous_level, score=score
+            )
     if report.differed:
         logger.warning("reputation recompute corrected %d people", len(report.differed))
     return report
@@ -472,11 +506,9 @@ def batch_commit(*, limit: int = BATCH_LIMIT) -> ReputationBatch | None:
     """Commit the next run of events (after the last batch) to the log; None when there is
     none. Idempotent: a run is committed once, whoever calls."""
     with transaction.atomic(durable=True):
-        if connection.vendor == "postgresql":
-            # Waits for writers in flight, so no event with a lower id commits after the
-            # batch closed its range (sequences hand out ids before commit).
-            with connection.cursor() as cursor:
-                cursor.execute(f"LOCK TABLE {ReputationEvent._meta.db_table} IN SHARE MODE")
+        # No event with a lower id may commit after the batch closed its range (sequences
+        # hand out ids before commit).
+        _hold_event_writers()
         last = (
             ReputationBatch.objects.order_by("-last_event_id")
             .values_list("last_event_id", flat=True)

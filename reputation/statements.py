@@ -1,10 +1,10 @@
-"""The two statements of `event_record` on PostgreSQL: lock and read, then write.
+"""The statements of `event_record` on PostgreSQL: lock, read, then write.
 
 `reputation.services.event_record` decides what an event does (the rules are Python, in
-`reputation.scoring`); on PostgreSQL it reads the person's score row (locked) and their
-newest day rows in one round trip, and writes the event, the day row and the score in one
-statement of data-modifying CTEs, so recording evidence costs two round trips and no ORM
-query building. Other databases take the ORM path in the service.
+`reputation.scoring`); on PostgreSQL it locks the person's score row, reads their newest
+day rows, and writes the event, the day row and the score in one statement of
+data-modifying CTEs: three round trips and no ORM query building. Other databases take
+the ORM path in the service.
 """
 
 from __future__ import annotations
@@ -14,22 +14,23 @@ from typing import Any
 
 from django.db import connection
 
-# The score row (locked) and up to `limit` newest day rows, one row per day row (or one
-# row with NULL day columns when there are none).
-LOCK_AND_READ = """
-SELECT s.id, s.positive_scaled, s.total_scaled, s.level, s.as_of_day,
-       d.day, d.gained, d.lost, d.positive, d.total, d.candidate
-FROM reputation_reputationscore s
-LEFT JOIN LATERAL (
-    SELECT day, gained, lost, positive, total, candidate
-    FROM reputation_reputationday
-    WHERE user_id = s.user_id
-    ORDER BY day DESC
-    LIMIT %(limit)s
-) d ON TRUE
-WHERE s.user_id = %(user)s
-ORDER BY d.day DESC
-FOR UPDATE OF s
+# The score row, locked. The day rows are read by a second statement: under READ
+# COMMITTED a statement that waited for the lock sees the newer score row but keeps its
+# own, older snapshot for every other table, so a join here would miss the day row the
+# previous holder of the lock just wrote.
+LOCK = """
+SELECT id, positive_scaled, total_scaled, level, as_of_day
+FROM reputation_reputationscore
+WHERE user_id = %(user)s
+FOR UPDATE
+"""
+
+DAYS = """
+SELECT day, gained, lost, positive, total, candidate
+FROM reputation_reputationday
+WHERE user_id = %(user)s
+ORDER BY day DESC
+LIMIT %(limit)s
 """
 
 WRITE = """
@@ -59,10 +60,17 @@ SELECT id FROM event
 """
 
 
-def lock_and_read(*, user_id: int, limit: int) -> list[tuple[Any, ...]]:
+def lock_and_read(
+    *, user_id: int, limit: int
+) -> tuple[tuple[Any, ...] | None, list[tuple[Any, ...]]]:
+    """(the locked score row or None, its newest `limit` day rows, newest first)."""
     with connection.cursor() as cursor:
-        cursor.execute(LOCK_AND_READ, {"user": user_id, "limit": limit})
-        return list(cursor.fetchall())
+        cursor.execute(LOCK, {"user": user_id})
+        score = cursor.fetchone()
+        if score is None:
+            return None, []
+        cursor.execute(DAYS, {"user": user_id, "limit": limit})
+        return tuple(score), list(cursor.fetchall())
 
 
 def write(**values: Any) -> int:
