@@ -379,14 +379,24 @@ def _scores_recompute(*, day: int | None) -> RecomputeReport:
             score.user_id: score for score in ReputationScore.objects.select_related("user")
         }
         stored_days: dict[int, list[tuple[int, int, int, int, int, int]]] = {}
-        for values in (
-            ReputationDay.objects.order_by("user_id", "day")
-            .values_list("user_id", "day", "gained", "lost", "positive", "total", "candidate")
-            .iterator(chunk_size=20_000)
-        ):
-            stored_days.setdefault(values[0], []).append(
-                (values[1], values[2], int(values[3]), int(values[4]), int(values[5]), values[6])
+        # Every day row is read once, without the ORM's per-value converters (most of the
+        # rebuild's time at a million events went there).
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT user_id, day, gained, lost, positive, total, candidate"
+                " FROM reputation_reputationday ORDER BY user_id, day"
             )
+            for user_id, *values in cursor.fetchall():
+                stored_days.setdefault(user_id, []).append(
+                    (
+                        values[0],
+                        values[1],
+                        int(values[2]),
+                        int(values[3]),
+                        int(values[4]),
+                        values[5],
+                    )
+                )
         users = {
             user.pk: user
             for user in User.objects.filter(pk__in=per_user.keys() - stored_scores.keys())
