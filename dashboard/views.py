@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts import selectors as account_selectors
-from accounts.hooks import reputation_level
+from accounts.hooks import reputation_level, reputation_next_step
 from core.errors import DomainError
 from core.middleware import form_error
 from core.types import AuthenticatedHttpRequest
@@ -75,6 +75,7 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
         "member": user,
         "roles": account_selectors.user_role_names(user=user),
         "reputation_level": reputation_level(user),
+        "reputation_next_step": reputation_next_step(user),
         "email_verified": email_verified,
         "mfa_enabled": mfa_enabled,
         "case": case,

@@ -27,6 +27,7 @@ urlpatterns = [
     path("", include("dashboard.urls")),
     path("", include("reputation.review_urls")),
     path("", include("community.chat_urls")),
+    path("", include("reputation.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),

@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db import connection, transaction
-from django.db.models import BigIntegerField, Count, F
+from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db.models import BigIntegerField, Count, F, Max
 from django.db.models.functions import Cast, Round
 from django.utils import timezone
 
@@ -31,7 +31,7 @@ from ledger.canonical import canonical_json
 from ledger.pseudonyms import pseudonym
 from ledger.schemas import utc_timestamp
 from ledger.services import entry_record
-from reputation import scoring
+from reputation import scoring, statements
 from reputation.conf import rules
 from reputation.models import ReputationBatch, ReputationDay, ReputationEvent, ReputationScore
 
@@ -110,55 +110,198 @@ def event_record(
         raise ValueError("voids: only a negative event of the same person and weight")
     moment = at or timezone.now()
     day = scoring.day_number(moment)
-    current = rules()
-    with transaction.atomic():
-        ReputationScore.objects.get_or_create(user=user)
-        score = ReputationScore.objects.select_for_update().get(user=user)
-        latest = ReputationDay.objects.filter(user=user).order_by("-day").first()
-        if latest is not None and day < latest.day:
-            raise ValueError("at: before this person's latest evidence")
-        ReputationEvent.objects.create(
-            user=user,
-            source=source,
-            positive=positive,
-            weight=weight,
-            subject=subject,
-            reason=reason,
-            rule_version=scoring.RULE_VERSION,
-            day=day,
-            voids=voids,
-            created_at=moment,
-        )
-        row = (
-            latest
-            if latest is not None and latest.day == day
-            else ReputationDay(user=user, day=day)
-        )
-        totals = scoring.DayTotals(gained=row.gained, lost=int(row.lost))
-        old_positive, old_total = totals.contribution(day, current)
-        totals.add(
-            day=day,
-            positive=positive,
-            milli=milli,
-            voided_day=voids.day if voids is not None else None,
-            rules=current,
-        )
-        new_positive, new_total = totals.contribution(day, current)
-        score.positive_scaled = int(score.positive_scaled) + new_positive - old_positive
-        score.total_scaled = int(score.total_scaled) + new_total - old_total
-        row.gained, row.lost = totals.gained, totals.lost
-        row.positive, row.total = score.positive_scaled, score.total_scaled
-        row.candidate = scoring.candidate_level(int(row.positive), int(row.total), day, current)
-        row.save()
-        previous_level = score.level
-        evaluate_on = max(day, score.as_of_day)
-        _standing_set(
-            score, day=evaluate_on, history=_history(user, evaluate_on, current.grace_days)
-        )
-        score.save()
-        if score.level != previous_level:
-            _level_change_record(user=user, source=source, previous=previous_level, score=score)
+    event = _EventInput(
+        source=source,
+        positive=positive,
+        weight=weight,
+        milli=milli,
+        subject=subject,
+        reason=reason,
+        day=day,
+        at=moment,
+        voids=voids,
+    )
+    if at is not None:
+        # Refused here, before the transaction: an error inside it would doom the caller's
+        # (no savepoint, see below). The locked check inside stays as the backstop.
+        latest = ReputationDay.objects.filter(user=user).aggregate(latest=Max("day"))["latest"]
+        _refuse_closed_day(event, latest)
+    # No savepoint (two round trips fewer): nothing is written before the last check, and
+    # a failed write must take the caller's decision down with it anyway.
+    with transaction.atomic(savepoint=False):
+        if connection.vendor == "postgresql":
+            score = _record_with_statements(user, event)
+        else:
+            score = _record_with_orm(user, event)
+        if score.level != event.previous_level:
+            _level_change_record(
+                user=user, source=source, previous=event.previous_level, score=score
+            )
     return score
+
+
+@dataclass
+class _EventInput:
+    source: str
+    positive: bool
+    weight: float
+    milli: int
+    subject: str
+    reason: str
+    day: int
+    at: datetime
+    voids: ReputationEvent | None
+    previous_level: int = 1
+
+
+@dataclass
+class _Update:
+    """What one event changes: the day row's values and the score's sums and standing."""
+
+    gained: int
+    lost: int
+    candidate: int
+    positive_scaled: int
+    total_scaled: int
+
+
+def _apply(
+    event: _EventInput, *, day_row: tuple[int, int] | None, sums: tuple[int, int]
+) -> _Update:
+    current = rules()
+    gained, lost = day_row or (0, 0)
+    totals = scoring.DayTotals(gained=gained, lost=lost)
+    old_positive, old_total = totals.contribution(event.day, current)
+    totals.add(
+        day=event.day,
+        positive=event.positive,
+        milli=event.milli,
+        voided_day=event.voids.day if event.voids is not None else None,
+        rules=current,
+    )
+    new_positive, new_total = totals.contribution(event.day, current)
+    positive = sums[0] + new_positive - old_positive
+    total = sums[1] + new_total - old_total
+    return _Update(
+        gained=totals.gained,
+        lost=totals.lost,
+        candidate=scoring.candidate_level(positive, total, event.day, current),
+        positive_scaled=positive,
+        total_scaled=total,
+    )
+
+
+def _refuse_closed_day(event: _EventInput, latest_day: int | None) -> None:
+    if latest_day is not None and event.day < latest_day:
+        raise ValueError("at: before this person's latest evidence")
+
+
+def _record_with_statements(user: User, event: _EventInput) -> ReputationScore:
+    current = rules()
+    limit = current.grace_days + 2
+    locked, days = statements.lock_and_read(user_id=user.pk, limit=limit)
+    if locked is None:
+        ReputationScore.objects.get_or_create(user=user)
+        locked, days = statements.lock_and_read(user_id=user.pk, limit=limit)
+    assert locked is not None
+    score_id, positive_scaled, total_scaled, level, as_of_day = locked
+    _refuse_closed_day(event, days[0][0] if days else None)
+    today_row = days[0] if days and days[0][0] == event.day else None
+    update = _apply(
+        event,
+        day_row=None if today_row is None else (today_row[1], int(today_row[2])),
+        sums=(int(positive_scaled), int(total_scaled)),
+    )
+    evaluate_on = max(event.day, as_of_day)
+    history = [
+        scoring.DayClose(day, int(positive), int(total), candidate)
+        for day, _, _, positive, total, candidate in days
+        if day < evaluate_on
+    ]
+    score = ReputationScore(
+        id=score_id,
+        user=user,
+        positive_scaled=update.positive_scaled,
+        total_scaled=update.total_scaled,
+        level=level,
+        as_of_day=as_of_day,
+    )
+    event.previous_level = level
+    _standing_set(score, day=evaluate_on, history=history)
+    statements.write(
+        user=user.pk,
+        source=event.source,
+        positive=event.positive,
+        weight=event.weight,
+        subject=event.subject,
+        reason=event.reason,
+        rule_version=scoring.RULE_VERSION,
+        day=event.day,
+        voids=event.voids.pk if event.voids is not None else None,
+        at=event.at,
+        gained=update.gained,
+        lost=update.lost,
+        row_positive=update.positive_scaled,
+        row_total=update.total_scaled,
+        candidate=update.candidate,
+        positive_scaled=update.positive_scaled,
+        total_scaled=update.total_scaled,
+        decayed_positive=score.positive,
+        decayed_total=score.total,
+        score=score.score,
+        level=score.level,
+        as_of_day=score.as_of_day,
+        at_now=timezone.now(),
+        score_id=score_id,
+    )
+    return score
+
+
+def _record_with_orm(user: User, event: _EventInput) -> ReputationScore:
+    current = rules()
+    ReputationScore.objects.get_or_create(user=user)
+    score = ReputationScore.objects.select_for_update().get(user=user)
+    latest = ReputationDay.objects.filter(user=user).order_by("-day").first()
+    _refuse_closed_day(event, latest.day if latest is not None else None)
+    ReputationEvent.objects.create(
+        user=user,
+        source=event.source,
+        positive=event.positive,
+        weight=event.weight,
+        subject=event.subject,
+        reason=event.reason,
+        rule_version=scoring.RULE_VERSION,
+        day=event.day,
+        voids=event.voids,
+        created_at=event.at,
+    )
+    row = (
+        latest
+        if latest is not None and latest.day == event.day
+        else ReputationDay(user=user, day=event.day)
+    )
+    update = _apply(
+        event,
+        day_row=(row.gained, int(row.lost)),
+        sums=(int(score.positive_scaled), int(score.total_scaled)),
+    )
+    row.gained, row.lost, row.candidate = update.gained, update.lost, update.candidate
+    row.positive, row.total = update.positive_scaled, update.total_scaled
+    row.save()
+    score.positive_scaled, score.total_scaled = update.positive_scaled, update.total_scaled
+    event.previous_level = score.level
+    evaluate_on = max(event.day, score.as_of_day)
+    _standing_set(score, day=evaluate_on, history=_history(user, evaluate_on, current.grace_days))
+    score.save()
+    return score
+
+
+def _hold_event_writers() -> None:
+    """Wait for event writers in flight and hold new ones until this transaction ends
+    (PostgreSQL; SQLite runs one writer at a time anyway)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("LOCK TABLE reputation_reputationevent IN SHARE MODE")
 
 
 @dataclass
@@ -200,33 +343,68 @@ def day_totals_from_events() -> dict[int, dict[int, scoring.DayTotals]]:
     return per_user
 
 
-def scores_recompute(*, day: int | None = None) -> RecomputeReport:
+def scores_recompute(*, day: int | None = None, attempts: int = 3) -> RecomputeReport:
     """Rebuild every score and day row from the events; evaluate everyone at `day`
     (default today). Reports people whose stored sums or day rows differed from the
-    rebuild, and logs each level that changes (a demotion after the grace period)."""
+    rebuild, and logs each level that changes (a demotion after the grace period).
+
+    Reads one snapshot (REPEATABLE READ on PostgreSQL) and takes no lock before it writes,
+    so event writers never wait for the rebuild; a writer that changed a score after the
+    snapshot makes the write fail, and the rebuild starts again."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return _scores_recompute(day=day)
+        except (OperationalError, IntegrityError):
+            if attempt == attempts:
+                raise
+            logger.info("reputation recompute met a concurrent event; starting again")
+    raise AssertionError("unreachable")
+
+
+def _scores_recompute(*, day: int | None) -> RecomputeReport:
     current = rules()
     evaluate_on = today() if day is None else day
     report = RecomputeReport()
+    level_changes: list[tuple[User, int, ReputationScore]] = []
+    # (A test's own transaction around this one has fixed its isolation already.)
+    snapshot = connection.vendor == "postgresql" and not connection.in_atomic_block
     with transaction.atomic(durable=True):
+        # Stored scores and the events must be read at one point in time: an event that
+        # committed in between would look like a stored score gone wrong.
+        if snapshot:
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         per_user = day_totals_from_events()
         stored_scores = {
-            score.user_id: score
-            for score in ReputationScore.objects.select_for_update().select_related("user")
+            score.user_id: score for score in ReputationScore.objects.select_related("user")
         }
         stored_days: dict[int, list[tuple[int, int, int, int, int, int]]] = {}
-        for values in (
-            ReputationDay.objects.order_by("user_id", "day")
-            .values_list("user_id", "day", "gained", "lost", "positive", "total", "candidate")
-            .iterator(chunk_size=20_000)
-        ):
-            stored_days.setdefault(values[0], []).append(
-                (values[1], values[2], int(values[3]), int(values[4]), int(values[5]), values[6])
+        # Every day row is read once, without the ORM's per-value converters (most of the
+        # rebuild's time at a million events went there).
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT user_id, day, gained, lost, positive, total, candidate"
+                " FROM reputation_reputationday ORDER BY user_id, day"
             )
+            for user_id, *values in cursor.fetchall():
+                stored_days.setdefault(user_id, []).append(
+                    (
+                        values[0],
+                        values[1],
+                        int(values[2]),
+                        int(values[3]),
+                        int(values[4]),
+                        values[5],
+                    )
+                )
         users = {
             user.pk: user
             for user in User.objects.filter(pk__in=per_user.keys() - stored_scores.keys())
         }
         changed_scores: list[ReputationScore] = []
+        new_scores: list[ReputationScore] = []
+        stale: list[int] = []
+        fresh: list[ReputationDay] = []
         for user_id in sorted(per_user.keys() | stored_scores.keys()):
             days = per_user.get(user_id, {})
             rebuilt = scoring.replay(days, max([evaluate_on, *days]), current)
@@ -251,8 +429,9 @@ def scores_recompute(*, day: int | None = None) -> RecomputeReport:
                 or stored_days.get(user_id, []) != rows
             ):
                 report.differed.append(user_id)
-                ReputationDay.objects.filter(user_id=user_id).delete()
-                ReputationDay.objects.bulk_create(
+                if user_id in stored_days:
+                    stale.append(user_id)
+                fresh.extend(
                     ReputationDay(
                         user_id=user_id,
                         day=row[0],
@@ -282,20 +461,27 @@ def scores_recompute(*, day: int | None = None) -> RecomputeReport:
                 int(score.total_scaled),
             )
             if score.pk is None:
-                score.save()
+                new_scores.append(score)
             elif before != after:
                 changed_scores.append(score)
             if score.level != previous_level:
-                report.level_changes += 1
-                _level_change_record(
-                    user=score.user, source="recompute", previous=previous_level, score=score
-                )
+                level_changes.append((score.user, previous_level, score))
+        ReputationDay.objects.filter(user_id__in=stale).delete()
+        ReputationDay.objects.bulk_create(fresh, batch_size=5000)
+        ReputationScore.objects.bulk_create(new_scores, batch_size=2000)
         ReputationScore.objects.bulk_update(
             changed_scores,
             ["positive_scaled", "total_scaled", "positive", "total", "score", "level", "as_of_day"],
             batch_size=2000,
         )
         report.people = len(per_user.keys() | stored_scores.keys())
+        # Last, after every score row: the log's lock is taken after the rows, as
+        # event_record takes them, so the two never wait for each other in a cycle.
+        for user, previous_level, score in level_changes:
+            report.level_changes += 1
+            _level_change_record(
+                user=user, source="recompute", previous=previous_level, score=score
+            )
     if report.differed:
         logger.warning("reputation recompute corrected %d people", len(report.differed))
     return report
@@ -330,11 +516,9 @@ def batch_commit(*, limit: int = BATCH_LIMIT) -> ReputationBatch | None:
     """Commit the next run of events (after the last batch) to the log; None when there is
     none. Idempotent: a run is committed once, whoever calls."""
     with transaction.atomic(durable=True):
-        if connection.vendor == "postgresql":
-            # Waits for writers in flight, so no event with a lower id commits after the
-            # batch closed its range (sequences hand out ids before commit).
-            with connection.cursor() as cursor:
-                cursor.execute(f"LOCK TABLE {ReputationEvent._meta.db_table} IN SHARE MODE")
+        # No event with a lower id may commit after the batch closed its range (sequences
+        # hand out ids before commit).
+        _hold_event_writers()
         last = (
             ReputationBatch.objects.order_by("-last_event_id")
             .values_list("last_event_id", flat=True)
