@@ -25,24 +25,24 @@ def _field_errors(data: Any) -> dict[str, list[Any]]:
 
 
 def _flattened(errors: Any, path: str) -> list[tuple[str, list[Any]]]:
-    """Errors of nested fields (a list's items, a nested object's fields) under one key per
-    field, `cohosts[0]` or `address.city`, so every error is a list of messages under a name
-    and the contract's shape holds at any depth."""
+    """Errors of nested fields as one list of messages per field, so the contract's shape
+    holds at any depth: a nested object's field under `address.city`, a list item's error
+    under the list's own name, saying which item ("Item 2: ...")."""
     if isinstance(errors, dict):
-        found = []
+        found: dict[str, list[Any]] = {}
         for key, value in errors.items():
-            if isinstance(key, int):
-                name = f"{path}[{key}]"
-            else:
-                name = f"{path}.{key}" if path else str(key)
-            found.extend(_flattened(value, name))
-        return found
+            if isinstance(key, int) or (isinstance(key, str) and key.isdigit()):
+                for name, messages in _flattened(value, path):
+                    found.setdefault(name, []).extend(
+                        f"Item {int(key) + 1}: {message}" for message in messages
+                    )
+                continue
+            name = f"{path}.{key}" if path else str(key)
+            for inner, messages in _flattened(value, name):
+                found.setdefault(inner, []).extend(messages)
+        return list(found.items())
     if isinstance(errors, list) and any(isinstance(item, dict | list) for item in errors):
-        found = []
-        for index, item in enumerate(errors):
-            if item:
-                found.extend(_flattened(item, f"{path}[{index}]"))
-        return found
+        return _flattened({index: item for index, item in enumerate(errors) if item}, path)
     return [(path or "non_field_errors", errors if isinstance(errors, list) else [errors])]
 
 
