@@ -120,8 +120,18 @@ class Notification(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
+    # Set by callers that may run twice (a job delivered again): one notification per
+    # person and key. Internal, never shown.
+    once_key = models.CharField(max_length=120, blank=True, default="")
 
     class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "once_key"],
+                condition=~models.Q(once_key=""),
+                name="accounts_notif_once_unique",
+            )
+        ]
         indexes = [
             # The list, newest first, per person.
             models.Index(fields=["recipient", "-id"], name="accounts_notif_recipient_idx"),

@@ -16,7 +16,7 @@ from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.mail import EmailMessage
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django_countries import countries
 
@@ -165,6 +165,7 @@ def notification_send(
     body: str = "",
     url: str = "",
     event: dict[str, Any] | None = None,
+    once_key: str = "",
 ) -> Notification:
     """Tell `user` something worth keeping: the one way to notify a person.
 
@@ -189,6 +190,10 @@ def notification_send(
             url=f"/chat/{room.slug}/#m-{message.public_id}",
         )
 
+    A caller that may run twice for the same news (a Celery job delivered again) passes
+    `once_key` (unique per person, internal, e.g. `f"workshop.offer:{registration.pk}:
+    {deadline}"`): a second call with it returns the first notification and tells nobody.
+
     Runs inside the caller's transaction when there is one (so a plain `atomic`): a
     rolled-back decision tells nobody anything. For live-only news that is not worth
     keeping (seat counters, a reservation about to expire) use `notify_user`.
@@ -200,11 +205,22 @@ def notification_send(
     if len(body) > BODY_MAX:
         body = body[: BODY_MAX - 1] + "…"
     _check_url(url)
+    if once_key:
+        earlier = Notification.objects.filter(recipient=user, once_key=once_key).first()
+        if earlier is not None:
+            return earlier
+    try:
+        with transaction.atomic():
+            notification = Notification.objects.create(
+                recipient=user, kind=kind, title=title, body=body, url=url, once_key=once_key
+            )
+    except IntegrityError:
+        # A concurrent run with the same once_key committed first: it told the person.
+        if not once_key:
+            raise
+        return Notification.objects.get(recipient=user, once_key=once_key)
     if event is not None:
         notify_user(user=user, event=event)
-    notification = Notification.objects.create(
-        recipient=user, kind=kind, title=title, body=body, url=url
-    )
     notify_user(
         user=user,
         event={

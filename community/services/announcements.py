@@ -90,6 +90,9 @@ def _keep(
     registration: Registration, workshop: Workshop, kind: str, event: dict[str, object]
 ) -> None:
     path = reverse("community:detail", args=[workshop.public_id])
+    # The job may run twice: one notification per registration and piece of news.
+    deadline = registration.offer_expires_at.isoformat() if registration.offer_expires_at else ""
+    once = f"workshop.{kind}:{registration.pk}:{deadline or workshop.sequence}"
     if kind == "offered":
         assert registration.offer_expires_at is not None
         notification_send(
@@ -100,6 +103,7 @@ def _keep(
             "after that it passes to the next person on the waitlist.",
             url=path,
             event=event,
+            once_key=once,
         )
     elif kind == "cancelled":
         notification_send(
@@ -109,6 +113,7 @@ def _keep(
             body=f"The hosts cancelled the workshop: {workshop.cancel_message}",
             url=path,
             event=event,
+            once_key=once,
         )
     else:
         notification_send(
@@ -117,6 +122,7 @@ def _keep(
             title=str(event["message"]),
             url=path,
             event=event,
+            once_key=once,
         )
 
 

@@ -205,3 +205,17 @@ def test_purge_deletes_only_old_read_notifications(user: Any, settings: Any) -> 
 def test_purge_runs_daily_from_beat(settings: Any) -> None:
     schedule = settings.CELERY_BEAT_SCHEDULE["accounts: purge read notifications"]
     assert schedule == {"task": "accounts.tasks.purge_read_notifications", "schedule": 86400.0}
+
+
+def test_a_second_call_with_the_same_once_key_tells_nobody(
+    user_factory: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    person, other = user_factory(), user_factory()
+    with django_capture_on_commit_callbacks(execute=True):
+        first = send(person, once_key="offer:1")
+        again = send(person, once_key="offer:1")
+        for_someone_else = send(other, once_key="offer:1")
+    assert again == first
+    assert for_someone_else != first
+    assert Notification.objects.count() == 2
+    assert sorted(message.to[0] for message in mail.outbox) == sorted([person.email, other.email])

@@ -92,7 +92,7 @@ def test_mark_some_then_all_read(signed_in_api: APIClient, user: Any, user_facto
     [
         ({}, "ids"),  # neither
         ({"ids": [], "all": True}, "ids"),  # both
-        ({"ids": ["not-a-uuid"]}, "ids[0]"),  # nested errors name their position
+        ({"ids": ["not-a-uuid"]}, "ids"),  # "Item 1: ..." under the list's own name
         ({"all": "maybe"}, "all"),
         ({"ids": "everything"}, "ids"),
     ],

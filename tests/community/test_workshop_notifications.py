@@ -12,7 +12,7 @@ from django.core import mail
 from accounts.models import Notification
 from accounts.services import notification_settings_update
 from community.models import Registration
-from community.services import registrations, workshops
+from community.services import announcements, registrations, workshops
 from tests.community.conftest import T0
 
 pytestmark = pytest.mark.django_db
@@ -75,3 +75,21 @@ def test_a_cancellation_is_kept_and_mailed_per_setting(
     assert kinds_of(keen) == kinds_of(quiet) == ["workshop.cancelled"]
     assert [message.to for message in mail.outbox] == [[keen.email]]
     assert "The speaker is ill." in mail.outbox[0].body
+
+
+def test_an_announcement_delivered_twice_notifies_once(
+    make_workshop: Any, members: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    workshop = make_workshop(capacity=1)
+    seated, waiting = members(2)
+    seat = registrations.registration_create(workshop=workshop, user=seated, now=T0).registration
+    registrations.registration_create(workshop=workshop, user=waiting, now=T0)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        registrations.registration_cancel(registration=seat, user=seated, now=T0)
+    offer = Registration.objects.get(user=waiting)
+    # The broker delivers the job again (late acknowledgement after a lost worker).
+    with django_capture_on_commit_callbacks(execute=True):
+        assert announcements.registration_announce(registration_id=offer.pk, kind="offered")
+    assert kinds_of(waiting) == ["workshop.offer"]
+    assert len(mail.outbox) == 1
