@@ -85,18 +85,23 @@ def test_submit_review_approve_verified(
 
     # Moderators open identity documents only after their authenticator code.
     sign_in(journey, moderator.email, totp_secret=TOTP_SECRET)
-    page.get_by_role("link", name="Review").click()
+    page.get_by_role("link", name="Review", exact=True).click()
     expect(page.get_by_test_id("sla-waiting")).to_have_text("1")
     expect(page.get_by_text("Escalated to a moderator")).to_be_visible()
     journey.shot("moderator-queue")
     page.get_by_role("link", name="Open").click()
-    page.get_by_role("button", name="Claim this case").click()
+    # Opening the case takes it: the decision needs no separate claim step.
+    expect(page.get_by_test_id("held-by-me")).to_be_visible()
+    expect(page.get_by_test_id("check-results")).to_contain_text("The document is in date.")
     expect(page.get_by_role("img", name="Selfie")).to_be_visible()
     page.get_by_label("Approve").check()
     page.get_by_label("Documents and selfie check out").check()
     journey.shot("moderator-deciding")
     page.get_by_role("button", name="Record decision").click()
-    expect(page.get_by_text("Decision recorded.")).to_be_visible()
+    expect(page.get_by_text("Decision recorded. The queue is empty for now.")).to_be_visible()
+    page.get_by_role("link", name="My decisions").click()
+    expect(page.get_by_test_id("my-decisions")).to_contain_text("Approved")
+    journey.shot("moderator-history")
 
     sign_in(journey, pioneer.email)
     expect(page.get_by_test_id("verification-state")).to_have_text("Identity verified")
