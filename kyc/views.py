@@ -356,12 +356,15 @@ def validator_checks(request: AuthenticatedHttpRequest) -> HttpResponse:
         # A check can close between showing and answering (it expired, the case went to a
         # moderator): say so and show the next one, which is what the validator wants.
         try:
-            if answer not in {"yes", "no", "conflict"}:
-                raise InvalidInput("Answer yes or no.", field="answer")
+            if answer not in {"yes", "no", "cannot_tell", "conflict"}:
+                raise InvalidInput("Answer yes, no or can't tell.", field="answer")
             check = validation.check_for_validator(
                 validator=request.user, check_id=request.POST.get("check", "")
             )
-            if answer == "conflict":
+            if answer == "cannot_tell":
+                validation.check_cannot_tell(check=check, validator=request.user)
+                messages.success(request, "Fine: another validator will look at this one.")
+            elif answer == "conflict":
                 validation.check_give_back(
                     check=check, validator=request.user, reason="knows the person"
                 )
@@ -373,5 +376,18 @@ def validator_checks(request: AuthenticatedHttpRequest) -> HttpResponse:
             messages.error(request, error.message)
         return redirect("kyc:validator-checks")
     handed = validation.check_next(validator=request.user)
-    images = validation.check_image_kinds(check=handed) if handed else []
-    return render(request, "kyc/validator_check.html", {"check": handed, "images": images})
+    images = [
+        {"kind": kind, "caption": _IMAGE_CAPTIONS.get(kind, kind)}
+        for kind in (validation.check_image_kinds(check=handed) if handed else [])
+    ]
+    offered, per_day = validation.checks_offered_today(validator=request.user)
+    context = {"check": handed, "images": images, "offered": offered, "per_day": per_day}
+    return render(request, "kyc/validator_check.html", context)
+
+
+# What each image of a check is, said under it (the crop shows only part of it).
+_IMAGE_CAPTIONS = {
+    "id_front": "The identity document's front (only the part this question needs)",
+    "id_back": "The identity document's back (only the part this question needs)",
+    "selfie": "The selfie the person took",
+}

@@ -73,13 +73,14 @@ def test_submit_review_approve_verified(
     journey.shot("pioneer-waiting")
 
     # Two validators answer the redacted questions; one has doubts, so a moderator decides.
-    for answer in ("Yes", "No"):
+    for answer in ("Yes, it does", "No, it does not"):
         validator = user_factory(roles=[Role.PIONEER, Role.VALIDATOR], verified=True)
         sign_in(journey, validator.email)
         page.get_by_role("link", name="Validate").click()
         expect(page.get_by_test_id("validator-check")).to_be_visible()
         expect(page.get_by_test_id("validator-check")).not_to_contain_text("AK1234567")
-        journey.shot(f"validator-{answer.lower()}")
+        expect(page.get_by_test_id("image-caption").first).to_be_visible()
+        journey.shot(f"validator-{answer.split(',')[0].lower()}")
         page.get_by_role("button", name=answer, exact=True).click()
         expect(page.get_by_text("Thanks, your answer counts.")).to_be_visible()
 
