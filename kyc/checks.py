@@ -105,3 +105,40 @@ def check_image_quality(kind: str, width: int, height: int, blank: bool) -> Find
             f"image_quality_{kind}", False, "image_too_small", f"{kind} is {width}x{height}"
         )
     return Finding(f"image_quality_{kind}", True, "image_ok")
+
+
+# What each outcome means, for the people reading it (moderators, and the person whose
+# photo it is); the code stays the machine-readable record.
+CHECK_WORDS: dict[str, str] = {
+    "document_valid": "The document is in date.",
+    "document_expired": "The document has expired.",
+    "age_ok": "The person is old enough.",
+    "underage": "The person is younger than the minimum age.",
+    "mrz_valid": "The machine-readable zone's check digits add up.",
+    "mrz_missing": "No machine-readable zone was typed.",
+    "mrz_unreadable": "The machine-readable zone could not be read.",
+    "mrz_check_digit": "The machine-readable zone's check digits do not add up.",
+    "mrz_matches_form": "The machine-readable zone agrees with the form.",
+    "mrz_mismatch": "The machine-readable zone disagrees with the form.",
+    "image_ok": "The photo is usable.",
+    "image_blank": "The photo looks blank (all one colour).",
+    "image_too_small": "The photo is too small to read.",
+    "identity_unique": "No other account has this identity.",
+    "duplicate_identity": "Another account has already used this identity.",
+}
+
+CHECK_NAMES: dict[str, str] = {
+    "document_expiry": "Document date",
+    "minimum_age": "Age",
+    "mrz": "Machine-readable zone",
+    "mrz_matches_form": "Zone against the form",
+    "image_quality_id_front": "Front photo",
+    "image_quality_id_back": "Back photo",
+    "image_quality_selfie": "Selfie",
+    "one_identity": "One identity, one account",
+}
+
+
+def in_words(name: str, code: str) -> tuple[str, str]:
+    """A check's name and outcome as sentences (the code itself when there is none yet)."""
+    return CHECK_NAMES.get(name, name.replace("_", " ").capitalize()), CHECK_WORDS.get(code, code)

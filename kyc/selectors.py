@@ -6,7 +6,7 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, QuerySet
@@ -202,6 +202,31 @@ def queue_rows(**filters: Any) -> QuerySet[Case, dict[str, Any]]:
 
 def claim_is_live(row: dict[str, Any], now: datetime) -> bool:
     return bool(row["claimed_by_id"] and row["claim_expires_at"] and row["claim_expires_at"] > now)
+
+
+def next_case_for(*, reviewer: User) -> UUID | None:
+    """The oldest case waiting for `reviewer` that no one else holds a live claim on (one
+    query over the queue's first rows), for "next case" after a decision."""
+    now = timezone.now()
+    for row in queue_rows(reviewer=reviewer)[:50]:
+        if row["claimed_by_id"] == reviewer.pk or not claim_is_live(row, now):
+            return cast(UUID, row["public_id"])
+    return None
+
+
+# How many of one's own decisions the history page shows, newest first.
+MY_DECISIONS_SHOWN = 100
+
+
+def decisions_by(*, reviewer: User) -> QuerySet[CaseEvent]:
+    """The reviewer's own decisions, newest first, with each case's public id and current
+    state in the same query (the case's personal fields are not loaded)."""
+    return (
+        CaseEvent.objects.filter(actor=reviewer, action="decide")
+        .select_related("case")
+        .only("created_at", "to_state", "reason", "case__public_id", "case__state")
+        .order_by("-created_at", "-pk")
+    )
 
 
 def _json_contains_supported() -> bool:

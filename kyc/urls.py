@@ -7,8 +7,10 @@ app_name = "kyc"
 urlpatterns = [
     path("kyc/", views.status, name="status"),
     path("kyc/review/", views.review_queue, name="review-queue"),
+    path("kyc/review/mine/", views.review_my_decisions, name="review-mine"),
     path("kyc/review/<str:public_id>/", views.review_case, name="review-case"),
     path("kyc/review/<str:public_id>/claim/", views.review_claim, name="review-claim"),
+    path("kyc/review/<str:public_id>/unclaim/", views.review_unclaim, name="review-unclaim"),
     path("kyc/review/<str:public_id>/decide/", views.review_decide, name="review-decide"),
     path("kyc/review/<str:public_id>/escalate/", views.review_escalate, name="review-escalate"),
     path(

@@ -4,6 +4,7 @@ the field instead (`form_error`)."""
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from django.contrib import messages
@@ -21,6 +22,7 @@ from core.errors import DomainError, InvalidInput, RetryLater
 from core.middleware import form_error
 from core.types import AuthenticatedHttpRequest
 from kyc import selectors
+from kyc.checks import in_words
 from kyc.forms import AppealForm, CaseForm, DecisionForm
 from kyc.models import Case, DocumentType, State
 from kyc.serializers import QueueQuerySerializer
@@ -208,6 +210,14 @@ def _review_page(
 ) -> HttpResponse:
     context = {
         "case": case,
+        "checks": [
+            {
+                "passed": result.passed,
+                "words": in_words(result.name, result.code),
+                **{"detail": result.detail, "code": result.code},
+            }
+            for result in case.checks.all()
+        ],
         "form": form or DecisionForm(),
         "history": selectors.case_history(case=case),
         "documents": [doc for doc in case.documents.all() if doc.purged_at is None],
@@ -220,7 +230,19 @@ def _review_page(
 @second_factor_required
 @require_GET
 def review_case(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
-    return _review_page(request, _case_to_review(request, public_id))
+    """Opening a case takes it (so a decision needs no separate claim step), unless another
+    moderator holds it or it is not waiting for a decision; then the page only shows it."""
+    case = _case_to_review(request, public_id)
+    now = timezone.now()
+    held_by_me = (
+        case.claimed_by_id == request.user.pk
+        and case.claim_expires_at is not None
+        and case.claim_expires_at > now
+    )
+    if not held_by_me:
+        with contextlib.suppress(DomainError):
+            case = moderation.case_claim(case=case, moderator=request.user)
+    return _review_page(request, case)
 
 
 @login_required
@@ -246,8 +268,44 @@ def review_decide(request: AuthenticatedHttpRequest, public_id: str) -> HttpResp
     except InvalidInput as error:
         form_error(form, error)
         return _review_page(request, case, form, status=error.status_code)
-    messages.success(request, "Decision recorded.")
+    following = selectors.next_case_for(reviewer=request.user)
+    if following is None:
+        messages.success(request, "Decision recorded. The queue is empty for now.")
+        return redirect("kyc:review-queue")
+    messages.success(request, "Decision recorded. Here is the next case.")
+    return redirect("kyc:review-case", public_id=following)
+
+
+@login_required
+@second_factor_required
+@require_POST
+def review_unclaim(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
+    case = _case_to_review(request, public_id)
+    moderation.case_unclaim(case=case, moderator=request.user)
+    messages.success(request, "Given back: the case is in the queue for anyone.")
     return redirect("kyc:review-queue")
+
+
+@login_required
+@second_factor_required
+@require_GET
+def review_my_decisions(request: AuthenticatedHttpRequest) -> HttpResponse:
+    _moderator(request)
+    decisions = [
+        {
+            "at": event.created_at,
+            "outcome": _STATE_LABELS.get(event.to_state, event.to_state),
+            "reasons": event.reason.replace(",", ", "),
+            "now": _STATE_LABELS.get(event.case.state, event.case.state),
+            "case": event.case.public_id,
+        }
+        for event in selectors.decisions_by(reviewer=request.user)[: selectors.MY_DECISIONS_SHOWN]
+    ]
+    return render(
+        request,
+        "kyc/my_decisions.html",
+        {"decisions": decisions, "shown": selectors.MY_DECISIONS_SHOWN},
+    )
 
 
 @login_required
@@ -298,12 +356,15 @@ def validator_checks(request: AuthenticatedHttpRequest) -> HttpResponse:
         # A check can close between showing and answering (it expired, the case went to a
         # moderator): say so and show the next one, which is what the validator wants.
         try:
-            if answer not in {"yes", "no", "conflict"}:
-                raise InvalidInput("Answer yes or no.", field="answer")
+            if answer not in {"yes", "no", "cannot_tell", "conflict"}:
+                raise InvalidInput("Answer yes, no or can't tell.", field="answer")
             check = validation.check_for_validator(
                 validator=request.user, check_id=request.POST.get("check", "")
             )
-            if answer == "conflict":
+            if answer == "cannot_tell":
+                validation.check_cannot_tell(check=check, validator=request.user)
+                messages.success(request, "Fine: another validator will look at this one.")
+            elif answer == "conflict":
                 validation.check_give_back(
                     check=check, validator=request.user, reason="knows the person"
                 )
@@ -315,5 +376,18 @@ def validator_checks(request: AuthenticatedHttpRequest) -> HttpResponse:
             messages.error(request, error.message)
         return redirect("kyc:validator-checks")
     handed = validation.check_next(validator=request.user)
-    images = validation.check_image_kinds(check=handed) if handed else []
-    return render(request, "kyc/validator_check.html", {"check": handed, "images": images})
+    images = [
+        {"kind": kind, "caption": _IMAGE_CAPTIONS.get(kind, kind)}
+        for kind in (validation.check_image_kinds(check=handed) if handed else [])
+    ]
+    offered, per_day = validation.checks_offered_today(validator=request.user)
+    context = {"check": handed, "images": images, "offered": offered, "per_day": per_day}
+    return render(request, "kyc/validator_check.html", context)
+
+
+# What each image of a check is, said under it (the crop shows only part of it).
+_IMAGE_CAPTIONS = {
+    "id_front": "The identity document's front (only the part this question needs)",
+    "id_back": "The identity document's back (only the part this question needs)",
+    "selfie": "The selfie the person took",
+}

@@ -64,6 +64,23 @@ def case_claim(*, case: Case, moderator: User) -> Case:
     return case
 
 
+def case_unclaim(*, case: Case, moderator: User) -> Case:
+    """Give a claimed case back to the queue before the claim runs out; only its holder."""
+    if not is_moderator(moderator):
+        raise Forbidden("Only moderators review cases.")
+    with transaction.atomic(durable=True):
+        case = case_lock_for_review(case=case, reviewer=moderator, action="claim")
+        if case.claimed_by_id != moderator.pk:
+            raise Conflict("You do not hold this case.")
+        case.claimed_by = None
+        case.claim_expires_at = None
+        case.save(update_fields=["claimed_by", "claim_expires_at", "updated_at"])
+        CaseEvent.objects.create(
+            case=case, actor=moderator, action="unclaim", from_state=case.state, to_state=case.state
+        )
+    return case
+
+
 def _holds_claim(case: Case, moderator: User) -> None:
     if (
         case.claimed_by_id != moderator.pk

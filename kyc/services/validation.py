@@ -113,7 +113,9 @@ def check_next(*, validator: User) -> Check | None:
             )
         conflicted = conflicts_of(validator)
         for question in Question.values:
-            already = ValidatorVote.objects.filter(validator=validator, question=question).values(
+            # Every case this question was ever handed to them about: answered, given back
+            # as "can't tell", or let expire goes to others, not back to them.
+            already = CheckAssignment.objects.filter(validator=validator, question=question).values(
                 "case_id"
             )
             case = (
@@ -215,6 +217,28 @@ def check_give_back(*, check: Check, validator: User, reason: str) -> None:
     """The validator knows the person: a conflict is recorded and the check given back."""
     _require_holder(check, validator)
     conflict_declare(case=check.case, reviewer=validator, reason=reason)
+
+
+def check_cannot_tell(*, check: Check, validator: User) -> None:
+    """The validator cannot tell from what they see: the check goes back for another
+    validator, no vote is counted, and this question about this case does not come back
+    to them."""
+    _require_holder(check, validator)
+    with transaction.atomic(durable=True):
+        assignment = CheckAssignment.objects.select_for_update().get(pk=check.assignment.pk)
+        reason = _closed_because(assignment)
+        if reason:
+            raise Conflict(reason)
+        assignment.closed_at = timezone.now()
+        assignment.save(update_fields=["closed_at"])
+
+
+def checks_offered_today(*, validator: User) -> tuple[int, int]:
+    """How many checks the validator was handed in the last day, and how many they may be."""
+    offered = CheckAssignment.objects.filter(
+        validator=validator, created_at__gte=timezone.now() - timedelta(days=1)
+    ).count()
+    return offered, validator_accuracy(validator=validator).checks_per_day
 
 
 def check_vote(*, check: Check, validator: User, answer: bool) -> ValidatorVote:

@@ -73,30 +73,36 @@ def test_submit_review_approve_verified(
     journey.shot("pioneer-waiting")
 
     # Two validators answer the redacted questions; one has doubts, so a moderator decides.
-    for answer in ("Yes", "No"):
+    for answer in ("Yes, it does", "No, it does not"):
         validator = user_factory(roles=[Role.PIONEER, Role.VALIDATOR], verified=True)
         sign_in(journey, validator.email)
         page.get_by_role("link", name="Validate").click()
         expect(page.get_by_test_id("validator-check")).to_be_visible()
         expect(page.get_by_test_id("validator-check")).not_to_contain_text("AK1234567")
-        journey.shot(f"validator-{answer.lower()}")
+        expect(page.get_by_test_id("image-caption").first).to_be_visible()
+        journey.shot(f"validator-{answer.split(',')[0].lower()}")
         page.get_by_role("button", name=answer, exact=True).click()
         expect(page.get_by_text("Thanks, your answer counts.")).to_be_visible()
 
     # Moderators open identity documents only after their authenticator code.
     sign_in(journey, moderator.email, totp_secret=TOTP_SECRET)
-    page.get_by_role("link", name="Review").click()
+    page.get_by_role("link", name="Review", exact=True).click()
     expect(page.get_by_test_id("sla-waiting")).to_have_text("1")
     expect(page.get_by_text("Escalated to a moderator")).to_be_visible()
     journey.shot("moderator-queue")
     page.get_by_role("link", name="Open").click()
-    page.get_by_role("button", name="Claim this case").click()
+    # Opening the case takes it: the decision needs no separate claim step.
+    expect(page.get_by_test_id("held-by-me")).to_be_visible()
+    expect(page.get_by_test_id("check-results")).to_contain_text("The document is in date.")
     expect(page.get_by_role("img", name="Selfie")).to_be_visible()
     page.get_by_label("Approve").check()
     page.get_by_label("Documents and selfie check out").check()
     journey.shot("moderator-deciding")
     page.get_by_role("button", name="Record decision").click()
-    expect(page.get_by_text("Decision recorded.")).to_be_visible()
+    expect(page.get_by_text("Decision recorded. The queue is empty for now.")).to_be_visible()
+    page.get_by_role("link", name="My decisions").click()
+    expect(page.get_by_test_id("my-decisions")).to_contain_text("Approved")
+    journey.shot("moderator-history")
 
     sign_in(journey, pioneer.email)
     expect(page.get_by_test_id("verification-state")).to_have_text("Identity verified")

@@ -74,14 +74,13 @@ def reviewing(
 def test_each_review_action_posts_to_its_own_page(reviewing: tuple[Client, str]) -> None:
     page, case_id = reviewing
     review = f"/kyc/review/{case_id}/"
-    body = page.get(review).content.decode()
-    assert f'action="{review}claim/"' in body
-    assert f'action="{review}conflict/"' in body
     claimed = page.post(f"{review}claim/")
     assert (claimed.status_code, claimed["Location"]) == (302, review)
     body = page.get(review).content.decode()
     assert f'action="{review}decide/"' in body
     assert f'action="{review}escalate/"' in body
+    assert f'action="{review}unclaim/"' in body
+    assert f'action="{review}conflict/"' in body
     decided = page.post(
         f"{review}decide/", {"decision": "approve", "reason_codes": ["documents_ok"]}
     )
@@ -149,3 +148,76 @@ def test_a_decided_case_links_to_its_entry_in_the_log(reviewing: tuple[Client, s
     person.force_login(case.user)
     status = person.get("/kyc/").content.decode()
     assert f'href="/transparency/?index={leaf.index}"' in status
+
+
+def test_opening_a_case_takes_it_and_another_moderator_only_sees_it(
+    reviewing: tuple[Client, str], moderator_api: Any
+) -> None:
+    page, case_id = reviewing
+    body = page.get(f"/kyc/review/{case_id}/").content.decode()
+    assert 'data-testid="held-by-me"' in body
+    case = Case.objects.get(public_id=case_id)
+    holder = case.claimed_by
+    assert holder is not None
+    other_client, _ = moderator_api()
+    other = pages_client(other_client)
+    seen = other.get(f"/kyc/review/{case_id}/").content.decode()
+    assert 'data-testid="held-by-other"' in seen
+    assert Case.objects.get(public_id=case_id).claimed_by == holder
+    # Reloading one's own case does not claim it again.
+    page.get(f"/kyc/review/{case_id}/")
+    assert CaseEvent.objects.filter(case=case, action="claim").count() == 1
+
+
+def test_deciding_from_an_opened_case_needs_no_claim_step_and_leads_to_the_next(
+    reviewing: tuple[Client, str],
+    user_factory: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from rest_framework.test import APIClient
+
+    from tests.kyc.conftest import submitted_case
+
+    page, case_id = reviewing
+    pioneer = APIClient()
+    pioneer.force_login(user_factory())
+    waiting = submitted_case(
+        pioneer, django_capture_on_commit_callbacks, document_number="ZZ1234567"
+    )
+    page.get(f"/kyc/review/{case_id}/")
+    decided = page.post(f"/kyc/review/{case_id}/decide/", APPROVE)
+    assert (decided.status_code, decided["Location"]) == (302, f"/kyc/review/{waiting}/")
+    page.get(f"/kyc/review/{waiting}/")
+    last = page.post(f"/kyc/review/{waiting}/decide/", APPROVE)
+    assert (last.status_code, last["Location"]) == (302, "/kyc/review/")
+
+
+def test_giving_a_case_back_frees_it_and_only_its_holder_may(
+    reviewing: tuple[Client, str], moderator_api: Any
+) -> None:
+    page, case_id = reviewing
+    other_client, _ = moderator_api()
+    other = pages_client(other_client)
+    page.get(f"/kyc/review/{case_id}/")
+    assert other.post(f"/kyc/review/{case_id}/unclaim/").status_code == 409
+    given = page.post(f"/kyc/review/{case_id}/unclaim/")
+    assert (given.status_code, given["Location"]) == (302, "/kyc/review/")
+    case = Case.objects.get(public_id=case_id)
+    assert (case.claimed_by, case.claim_expires_at) == (None, None)
+    assert CaseEvent.objects.filter(case=case, action="unclaim").count() == 1
+    assert 'data-testid="held-by-me"' in other.get(f"/kyc/review/{case_id}/").content.decode()
+
+
+def test_check_results_read_as_words_and_my_decisions_are_listed(
+    reviewing: tuple[Client, str],
+) -> None:
+    page, case_id = reviewing
+    body = page.get(f"/kyc/review/{case_id}/").content.decode()
+    assert "The document is in date." in body
+    assert "document_valid" not in body
+    assert "You have not decided a case yet." in page.get("/kyc/review/mine/").content.decode()
+    page.post(f"/kyc/review/{case_id}/decide/", APPROVE)
+    mine = page.get("/kyc/review/mine/").content.decode()
+    assert f'href="/kyc/review/{case_id}/"' in mine
+    assert "documents_ok" in mine
+    assert "Approved" in mine

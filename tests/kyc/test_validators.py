@@ -307,3 +307,28 @@ def test_validators_see_crops_with_the_rest_redacted(
     # What was cut out of the view is blank, not merely covered by the watermark.
     blank = pixels_near(page, (255, 255, 255), tolerance=0)
     assert blank > 0.15 * page.width * page.height
+
+
+def test_cant_tell_counts_no_vote_and_hands_the_check_to_someone_else(
+    validators: Any, case_id: str
+) -> None:
+    from django.test import Client
+
+    (_, person), (other, _) = validators
+    page = Client()
+    page.force_login(person)
+    shown = page.get("/kyc/checks/").content.decode()
+    assert 'data-testid="image-caption"' in shown
+    assert "I can't tell" in shown
+    asked = 0
+    while 'data-testid="validator-check"' in (body := page.get("/kyc/checks/").content.decode()):
+        check_id = body.split('name="check" value="')[1].split('"')[0]
+        answered = page.post("/kyc/checks/", {"check": check_id, "answer": "cannot_tell"})
+        assert answered.status_code == 302
+        asked += 1
+        assert asked <= 2, "a check given back came back"
+    assert asked == 2  # both questions about the case, each once
+    assert "Nothing to check right now" in body
+    assert not ValidatorVote.objects.exists()
+    assert Case.objects.get(public_id=case_id).state == State.IN_REVIEW
+    assert len(answer_all(other, True)) == 2
