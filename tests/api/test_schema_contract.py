@@ -92,13 +92,14 @@ def test_paged_lists_are_documented_as_pages(schema: dict[str, Any]) -> None:
     assert schema["components"]["schemas"][feed["$ref"].rsplit("/", 1)[1]]["type"] == "object"
 
 
-def test_item_upload_documents_json_and_json_lines(schema: dict[str, Any]) -> None:
+def test_item_upload_documents_json_json_lines_and_csv(schema: dict[str, Any]) -> None:
     content = operation(schema, "post", "/api/v1/projects/{public_id}/items/")["requestBody"][
         "content"
     ]
-    assert set(content) == {"application/json", "application/x-ndjson"}
-    for media_type in content.values():
-        assert media_type["schema"]["type"] == "array"
+    assert set(content) == {"application/json", "application/x-ndjson", "text/csv"}
+    for media_type in ("application/json", "application/x-ndjson"):
+        assert content[media_type]["schema"]["type"] == "array"
+    assert content["text/csv"]["schema"]["type"] == "string"
 
 
 @pytest.mark.parametrize(

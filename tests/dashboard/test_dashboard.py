@@ -89,12 +89,12 @@ def test_pioneer_sees_their_work_in_fixed_queries(
     django_assert_max_num_queries: Any,
 ) -> None:
     pioneer = user_factory(verified=True)
-    few = dashboard(pioneer, django_assert_max_num_queries, 16)
+    few = dashboard(pioneer, django_assert_max_num_queries, 17)
     assert 'data-testid="points">0' in few
     for number in range(4):
         project = make_project(title=f"P{number}", items=3, reward=2)
         work(project, pioneer, 3)
-    page = dashboard(pioneer, django_assert_max_num_queries, 16)
+    page = dashboard(pioneer, django_assert_max_num_queries, 17)
     assert 'data-testid="points">24' in page
     assert '12</span><span class="stat-label">answers submitted' in page
     assert "Open the task feed" in page
@@ -121,7 +121,7 @@ def test_moderator_sees_queue_oldest_sla_and_claims_in_fixed_queries(
         decided_at=now - timedelta(hours=6),
     )
     ContactMessage.objects.create(topic="other", body="hi", reply_to="a@example.org")
-    page = dashboard(moderator, django_assert_max_num_queries, 20)
+    page = dashboard(moderator, django_assert_max_num_queries, 21)
     assert 'data-testid="queue-size">4' in page
     assert "1\xa0day, 6\xa0hours" in page  # the case submitted 30 hours ago
     assert "4.0 h" in page  # median time to a decision
@@ -129,7 +129,7 @@ def test_moderator_sees_queue_oldest_sla_and_claims_in_fixed_queries(
     assert "Contact messages (1 open)" in page
     for _ in range(10):
         make_case(user_factory(), State.IN_REVIEW, submitted_at=now)
-    dashboard(moderator, django_assert_max_num_queries, 20)
+    dashboard(moderator, django_assert_max_num_queries, 21)
 
 
 def test_validator_sees_pending_checks_and_accuracy(
@@ -152,7 +152,7 @@ def test_validator_sees_pending_checks_and_accuracy(
     ValidatorVote.objects.create(
         case=open_case, validator=validator, question="selfie_matches_document", answer=True
     )
-    page = dashboard(validator, django_assert_max_num_queries, 22)
+    page = dashboard(validator, django_assert_max_num_queries, 23)
     assert 'data-testid="pending-checks">1' in page  # the other question of the open case
     assert 'data-testid="accuracy">75%' in page
     assert "3 of 4 decided" in page
@@ -169,12 +169,12 @@ def test_requester_sees_each_projects_progress(
     project = make_project(title="Birds", items=4)
     work(project, pioneer, 3)
     make_project(title="Cats", items=2)
-    page = dashboard(requester, django_assert_max_num_queries, 14)
+    page = dashboard(requester, django_assert_max_num_queries, 15)
     for shown in ("Birds", "Cats", "3 of 4", "0 of 2"):
         assert shown in page
     for number in range(6):
         make_project(title=f"More {number}", items=1)
-    dashboard(requester, django_assert_max_num_queries, 14)
+    dashboard(requester, django_assert_max_num_queries, 15)
 
 
 def test_someone_elses_projects_and_roles_do_not_show(

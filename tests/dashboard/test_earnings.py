@@ -39,7 +39,7 @@ def test_page_lists_credits_and_totals_in_fixed_queries(
     django_assert_max_num_queries: Any,
 ) -> None:
     client = signed_in(earner)
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):
         page = client.get("/earnings/").content.decode()
     assert 'data-testid="total-points">11<' in page
     assert escape(WHAT_A_POINT_IS) in page
@@ -51,7 +51,7 @@ def test_page_lists_credits_and_totals_in_fixed_queries(
     other = user_factory(verified=True)
     work(make_project(title="Not mine", items=2), other, 2)
     work(make_project(title="More", items=30, reward=1), earner, 30)
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):
         page = client.get("/earnings/").content.decode()
     assert "Not mine" not in page
     assert "Page 1 of 1" not in page  # 34 credits fit one page of 50

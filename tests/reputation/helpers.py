@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.test import TestCase
+from django.utils import timezone
 
 from accounts.models import User
 from reputation import reviews
 from reputation.models import ReputationScore, ReviewRequest
 from reputation.reviews import review_request_create
+from reputation.selectors import user_level
+from reputation.services import event_record
 
 CONTEXT = {
     "title": "Describe the photo",
@@ -25,12 +30,39 @@ CONTEXT = {
 LEVEL_EVIDENCE = {1: (2.0, 4.0), 2: (27.0, 30.0), 3: (95.0, 100.0), 4: (290.0, 300.0)}
 
 
-def at_level(user: User, level: int, score: float = 0.7) -> User:
-    """Put `user` at `level` (set-up only: real levels come from events)."""
+def at_level(user: User, level: int) -> User:
+    """Put `user` at `level` through real evidence (gold answers) recorded on the days
+    before today, oldest first, at most the daily gain cap a day, so later events in a test
+    move the score as they would for anyone."""
+    positive, total = LEVEL_EVIDENCE[level]
+    per_day = float(settings.REPUTATION_DAILY_GAIN_CAP)
+    weight = min(10.0, per_day)
+    gains = int(positive // weight)
+    losses = int((total - positive) // weight) or (1 if total > positive else 0)
+    days = int(-(-gains * weight // per_day)) + 1
+    start = timezone.now() - timedelta(days=days)
+    for n in range(losses):
+        event_record(
+            user=user, source="gold", positive=False, subject=f"tests.level:-{n}",
+            weight=min(weight, total - positive), at=start,
+        )  # fmt: skip
+    per_event_day = max(1, int(per_day // weight))
+    for n in range(gains):
+        event_record(
+            user=user, source="gold", positive=True, subject=f"tests.level:{n}",
+            weight=weight, at=start + timedelta(days=n // per_event_day),
+        )  # fmt: skip
+    reached = user_level(user=user)
+    assert reached == level, f"set-up reached level {reached}, not {level}"
+    return user
+
+
+def with_score(user: User, level: int, score: float) -> User:
+    """A stored score and level with no evidence behind them, for a test that reads a
+    reviewer's weight before any event of theirs is recorded (the next one rebuilds it)."""
     positive, total = LEVEL_EVIDENCE[level]
     ReputationScore.objects.update_or_create(
-        user=user,
-        defaults={"level": level, "score": score, "total": total, "positive": positive},
+        user=user, defaults={"level": level, "score": score, "total": total, "positive": positive}
     )
     return user
 

@@ -14,7 +14,7 @@ from accounts.models import User
 from reputation import reviews
 from reputation.models import ReputationEvent, ReviewAssignment, ReviewRequest
 from reputation.signals import review_decided
-from tests.reputation.helpers import CONTEXT, at_level, request_review, reviewers
+from tests.reputation.helpers import CONTEXT, at_level, request_review, reviewers, with_score
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_celery")]
 
@@ -67,9 +67,9 @@ def test_three_reviews_decide_by_weighted_majority_and_record_events(user_factor
     author = user_factory()
     request = request_review(author)
     heavy, light_one, light_two = reviewers(user_factory, 3)
-    at_level(heavy, 3, score=0.95)
-    at_level(light_one, 2, score=0.0)
-    at_level(light_two, 2, score=0.0)
+    with_score(heavy, 3, score=0.95)
+    with_score(light_one, 2, score=0.0)
+    with_score(light_two, 2, score=0.0)
     heard: list[dict[str, Any]] = []
 
     def listen(sender: Any, request: ReviewRequest, reviews: list[Any], **kw: Any) -> None:

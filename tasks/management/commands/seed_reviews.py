@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from accounts.models import User
 from reputation.models import ReputationEvent
@@ -88,12 +90,18 @@ class Command(BaseCommand):
         )
 
     def _reputation(self, validator: User, author: User) -> None:
+        # Gains count up to a daily cap, so the record is spread over the days before
+        # today, oldest first (a day before the latest evidence is closed).
+        per_day = max(1, int(settings.REPUTATION_DAILY_GAIN_CAP))
+        days = -(-VALIDATOR_RECORD // per_day)
+        today = timezone.now()
         for n in range(VALIDATOR_RECORD):
             event_record(
                 user=validator,
                 source=ReputationEvent.Source.KYC_VOTE,
                 positive=True,
                 subject=f"demo.kyc_vote:{n}",
+                at=today - timedelta(days=days - n // per_day),
             )
         right, wrong = PIONEER_RECORD
         for n in range(right + wrong):
