@@ -29,7 +29,20 @@ async def _close_worker_connections() -> Any:
 
 def test_layer_is_redis_when_configured() -> None:
     backend = type(get_channel_layer()).__module__
-    assert backend.startswith("channels_redis" if settings.REDIS_URL else "channels.layers")
+    assert backend.startswith("core.channel_layer" if settings.REDIS_URL else "channels.layers")
+
+
+def test_an_idle_sockets_wait_ends_before_redis_stops_reading() -> None:
+    """A socket's wait for its next message (a blocking pop on the server) must end before
+    the client's read timeout, or an idle socket dies with a TimeoutError (1011)."""
+    if not settings.REDIS_URL:
+        pytest.skip("needs Redis")
+    from core.channel_layer import RedisChannelLayer, create_pool
+
+    layer = get_channel_layer()
+    assert isinstance(layer, RedisChannelLayer)
+    read_timeout = create_pool(layer.hosts[0]).make_connection().socket_timeout
+    assert read_timeout is None or layer.brpop_timeout < read_timeout - 1
 
 
 async def test_event_reaches_only_its_user(user_factory: Any) -> None:

@@ -85,7 +85,7 @@ def test_embedded_defaults(tmp_path: Path) -> None:
 
 def test_redis_url_switches_layer_cache_and_celery(tmp_path: Path) -> None:
     out = probe(tmp_path, REDIS_URL="redis://127.0.0.1:6379/3")
-    assert out["layer"] == "channels_redis.core.RedisChannelLayer"
+    assert out["layer"] == "core.channel_layer.RedisChannelLayer"
     assert out["cache"] == "django.core.cache.backends.redis.RedisCache"
     assert out["eager"] is False
     assert out["broker"] == "redis://127.0.0.1:6379/3"

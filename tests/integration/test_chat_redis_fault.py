@@ -68,7 +68,7 @@ def own_redis(settings: Any, postgres: None) -> Iterator[OwnRedis]:
     server.start()
     settings.CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "core.channel_layer.RedisChannelLayer",
             "CONFIG": {"hosts": [server.url]},
         }
     }
