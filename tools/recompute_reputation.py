@@ -356,7 +356,7 @@ def main(argv: list[str] | None = None) -> int:
                 False,
                 f"person {pseudonym}: served score/evidence/level {theirs}, recomputed {mine}",
             )
-            print("1 check FAILED")
+            print(f"{len(failures)} check(s) FAILED")
             return 1
         checked += 1
     report(True, f"{checked} people: served scores equal the recomputation")
