@@ -39,6 +39,10 @@ class SiteVisit(Journey):
     def _error(self, message: Any) -> None:
         # A page answered 4xx on purpose (a form with errors) is logged as a failed load;
         # the resources a page needs are checked by status in `_response` instead.
+        # A socket still opening when the journey moves to the next page is cut off by the
+        # navigation, not by a fault of the page.
+        if "WebSocket is closed before the connection is established" in message.text:
+            return
         if message.type == "error" and not message.text.startswith("Failed to load resource"):
             self.console_errors.append(f"{self.page.url}: {message.text}")
 
