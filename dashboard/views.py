@@ -65,12 +65,16 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     identity = (
         "done" if user.is_verified else "started" if case and standing.tone == "pending" else "todo"
     )
+    # Staff and requesters need no identity check of their own unless they started one.
+    shows_identity = user.has_perm("accounts.work_tasks") or case is not None or user.is_verified
     steps = _checklist(
         email_verified=email_verified,
         mfa_enabled=mfa_enabled,
         has_profile=bool(user.profile.display_name),
         identity=identity,
     )
+    if not shows_identity:
+        steps = steps[:-1]
     context: dict[str, Any] = {
         "member": user,
         "roles": account_selectors.user_role_names(user=user),
@@ -80,6 +84,7 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
         "mfa_enabled": mfa_enabled,
         "case": case,
         "standing": standing,
+        "shows_identity": shows_identity,
         "steps": steps,
         "checklist_done": all(step["done"] for step in steps),
     }

@@ -177,6 +177,17 @@ def test_requester_sees_each_projects_progress(
     dashboard(requester, django_assert_max_num_queries, 15)
 
 
+def test_staff_and_requesters_are_not_asked_to_verify_their_identity(
+    requester: Any, user_factory: Any
+) -> None:
+    moderator = user_factory(roles=[Role.MODERATOR])
+    for person in (requester, moderator):
+        page = dashboard(person)
+        assert 'data-testid="identity-case"' not in page
+        assert "Verify your identity" not in page
+        assert "Turn on two-factor authentication" in page
+
+
 def test_someone_elses_projects_and_roles_do_not_show(
     user: Any, make_project: Any, user_factory: Any
 ) -> None:
