@@ -91,7 +91,13 @@ LOG = open(os.environ.get("BENCH_SERVER_LOG", os.devnull), "ab")  # noqa: SIM115
 
 def start_servers(count: int) -> tuple[list[int], list[subprocess.Popen[bytes]]]:
     ports, processes = [], []
-    env = {**os.environ, "DATABASE_URL": database_url(), "DEBUG": "false"}
+    # redis-py 8 reads with a 5-second timeout by default, and the channel layer's blocking
+    # wait for a consumer's next message lasts up to 5 seconds: a socket idle that long
+    # would fail with 1011 mid-run. A longer read timeout, for the servers measured here.
+    redis_url = (
+        settings.REDIS_URL + ("&" if "?" in settings.REDIS_URL else "?") + "socket_timeout=15"
+    )
+    env = {**os.environ, "DATABASE_URL": database_url(), "DEBUG": "false", "REDIS_URL": redis_url}
     for _ in range(count):
         port = free_port()
         processes.append(

@@ -179,13 +179,7 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {
-                # Each socket's consumer waits for its next message with a blocking BZPOPMIN
-                # of up to 5 seconds; redis-py 8's default 5-second read timeout would end
-                # that wait as an error and close every socket idle for 5 seconds (1011).
-                "hosts": [{"address": REDIS_URL, "socket_timeout": 15}],
-                "prefix": env.str("CHANNELS_PREFIX", default="asgi"),
-            },
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": env.str("CHANNELS_PREFIX", default="asgi")},
         }
     }
     CACHES = {
