@@ -494,7 +494,7 @@ class World:
         if kind == "room":
             if ownership == "own":
                 return "lounge"
-            workshop = workshops.workshop_create(
+            workshop = community_workshops.workshop_create(
                 actor=self.person("mod_mfa"),
                 title="Matrix",
                 starts_at=now + datetime.timedelta(days=3),

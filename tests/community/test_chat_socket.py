@@ -18,8 +18,7 @@ from accounts.roles import Role
 from community.models import Report, Room
 from community.services import chat, moderation
 from pioneer_platform.asgi import application
-from tests.accounts.helpers import connected as feed_socket
-from tests.accounts.helpers import session_headers
+from tests.accounts.helpers import connected, session_headers
 from tests.community.conftest import next_of
 from tests.community.helpers import chat_socket, frames_of, say
 
@@ -176,7 +175,7 @@ async def test_mention_notifies_the_person_on_their_feed(
 
     author, named = await sync_to_async(lambda: (member_factory(), member_factory()))()
     await sync_to_async(Profile.objects.filter(user=named).update)(display_name="Grace")
-    feed = await feed_socket(named)
+    feed = await connected(named)
     await sync_to_async(say)(lounge, author, "thanks @grace!")
     event = await next_of(feed, "chat.mention")
     assert (event["room"], event["id"]) == ("lounge", 1)
