@@ -17,22 +17,21 @@ from kyc.models import Case
 
 # The ranks are Python's: the median's one or two middle elements, and the 90th
 # percentile as `sorted_waits[min(n - 1, int(0.9 * n))]` (float8 arithmetic is IEEE in
-# both, so floor(0.9 * n) agrees).
+# both, so floor(0.9 * n) agrees). Waits are sorted as intervals, which compare as their
+# exact length in microseconds for the difference of two times and cost far less per row
+# than numbers made of them; only the picked ones are turned into microseconds.
 _DECISION_WAIT_RANKS = """
-    WITH waits AS (
-        SELECT ((EXTRACT(EPOCH FROM decided_at) - EXTRACT(EPOCH FROM submitted_at))
-                * 1000000)::bigint AS wait_us
+    WITH sorted AS (
+        SELECT array_agg(decided_at - submitted_at ORDER BY decided_at - submitted_at) AS waits,
+               count(*) AS total
         FROM {table}
         WHERE decided_at >= %s AND submitted_at IS NOT NULL
-    ), ranked AS (
-        SELECT wait_us, row_number() OVER (ORDER BY wait_us) - 1 AS position,
-               count(*) OVER () AS total
-        FROM waits
     )
-    SELECT total, position, wait_us FROM ranked
-    WHERE position IN (
+    SELECT total, position, (EXTRACT(EPOCH FROM waits[position + 1]) * 1000000)::bigint
+    FROM sorted, unnest(ARRAY[
         (total - 1) / 2, total / 2, LEAST(total - 1, floor(0.9::float8 * total)::bigint)
-    )
+    ]) AS position
+    WHERE total > 0
 """
 
 

@@ -184,3 +184,44 @@ def test_service_figures_equal_sorting_every_wait_in_python(
     ) == (median, p90, count)
     assert count == decided
     assert figures.waiting == 1
+
+
+def make_case(user: Any, *, state: str, decided: bool) -> Case:
+    now = timezone.now()
+    return Case.objects.create(
+        user=user,
+        state=state,
+        document_type="passport",
+        surname="Sla",
+        given_names="Row",
+        birth_date=datetime.date(1990, 1, 1),
+        nationality="KEN",
+        issuing_state="KEN",
+        document_number=f"R{user.pk:07d}",
+        expiry_date=datetime.date(2031, 1, 1),
+        submitted_at=now - datetime.timedelta(hours=5),
+        decided_at=now if decided else None,
+    )
+
+
+def test_pages_reuse_decision_figures_for_a_minute_but_count_the_waiting_now(
+    user_factory: Any,
+) -> None:
+    from django.core.cache import cache
+
+    cache.delete("kyc:sla:decision-figures")
+    make_case(user_factory(), state=State.APPROVED, decided=True)
+    first = selectors.sla_figures(reuse_decision_figures=True)
+    assert (first.waiting, first.decided_last_30_days, first.median_hours_to_decision) == (
+        0,
+        1,
+        5.0,
+    )
+    make_case(user_factory(), state=State.REJECTED, decided=True)
+    make_case(user_factory(), state=State.IN_REVIEW, decided=False)
+    reused = selectors.sla_figures(reuse_decision_figures=True)
+    assert (reused.waiting, reused.decided_last_30_days) == (1, 1)
+    fresh = selectors.sla_figures()
+    assert (fresh.waiting, fresh.decided_last_30_days) == (1, 2)
+    # Computing afresh also refreshes what pages reuse.
+    assert selectors.sla_figures(reuse_decision_figures=True).decided_last_30_days == 2
