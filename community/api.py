@@ -69,6 +69,8 @@ class ScopePagination(CursorPagination):
 class WorkshopListView(APIView):
     """GET: workshops, by scope (upcoming by default). POST: a host creates one."""
 
+    pagination_class = ScopePagination
+
     @extend_schema(
         parameters=[
             OpenApiParameter("scope", str, enum=list(selectors.SCOPES)),
@@ -81,7 +83,7 @@ class WorkshopListView(APIView):
         queryset = selectors.workshop_list(
             user=_user(request), scope=scope, query=request.query_params.get("q", "")
         )
-        paginator = ScopePagination()
+        paginator = self.pagination_class()
         if scope in ("past", "hosting"):
             paginator.ordering = ("-starts_at", "-pk")  # type: ignore[assignment]
         page = paginator.paginate_queryset(queryset, request, view=self)
@@ -224,13 +226,15 @@ class OfferDeclineView(APIView):
 class AttendeesView(APIView):
     """Hosts: everyone registered (confirmed, offered, waitlisted) in arrival order."""
 
+    pagination_class = CursorPagination
+
     @extend_schema(
         parameters=[OpenApiParameter("q", str, description="part of a name or e-mail")],
         responses={200: AttendeeSerializer(many=True), 403: FORBIDDEN, 404: MISSING},
     )
     def get(self, request: Request, public_id: str) -> Response:
         workshop = selectors.workshop_for_manager(user=_user(request), public_id=public_id)
-        paginator = CursorPagination()
+        paginator = self.pagination_class()
         paginator.ordering = "queue_number"
         queryset = selectors.attendees(workshop=workshop, query=request.query_params.get("q", ""))
         page = paginator.paginate_queryset(queryset, request, view=self)
@@ -334,7 +338,7 @@ class MyCalendarView(APIView):
 
 
 def feed_url(request: Any, token: str) -> str:
-    return request.build_absolute_uri(reverse("api-my-calendar") + f"?token={token}")
+    return request.build_absolute_uri(reverse("community-api:my-calendar") + f"?token={token}")
 
 
 class MyCalendarTokenView(APIView):

@@ -109,7 +109,7 @@ class WorkshopListSerializer(serializers.Serializer):
     url = serializers.SerializerMethodField()
 
     def get_url(self, workshop: Any) -> str:
-        return reverse("api-workshop", args=[workshop.public_id])
+        return reverse("community-api:workshop", args=[workshop.public_id])
 
 
 class WorkshopDetailSerializer(WorkshopListSerializer):
@@ -138,7 +138,7 @@ class WorkshopDetailSerializer(WorkshopListSerializer):
         return workshop.online_url if self._sees(workshop) else None
 
     def get_calendar_url(self, workshop: Any) -> str:
-        return reverse("api-workshop-calendar", args=[workshop.public_id])
+        return reverse("community-api:workshop-calendar", args=[workshop.public_id])
 
     @extend_schema_field(RegistrationStateSerializer(allow_null=True))
     def get_my_registration(self, workshop: Any) -> dict[str, Any] | None:

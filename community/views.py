@@ -125,7 +125,7 @@ def workshop_detail(request: AuthenticatedHttpRequest, public_id: str) -> HttpRe
     workshop = selectors.workshop_for_viewer(user=request.user, public_id=public_id)
     context = _panel_context(request, workshop)
     context["hosts"] = list(workshop.hosts.all())
-    context["calendar_url"] = reverse("api-workshop-calendar", args=[workshop.public_id])
+    context["calendar_url"] = reverse("community-api:workshop-calendar", args=[workshop.public_id])
     context["panel_url"] = reverse("community:panel", args=[workshop.public_id])
     context["workshop_zone"] = zoneinfo.ZoneInfo(workshop.timezone)
     return _page(request, "detail.html", context)

@@ -18,10 +18,32 @@ from core.api import PayloadTooLarge
 from core.errors import DomainError, RetryLater
 
 
-def _field_errors(data: Any) -> dict[str, Any]:
+def _field_errors(data: Any) -> dict[str, list[Any]]:
     if isinstance(data, dict):
-        return data
+        return dict(_flattened(data, ""))
     return {"non_field_errors": data if isinstance(data, list) else [data]}
+
+
+def _flattened(errors: Any, path: str) -> list[tuple[str, list[Any]]]:
+    """Errors of nested fields as one list of messages per field, so the contract's shape
+    holds at any depth: a nested object's field under `address.city`, a list item's error
+    under the list's own name, saying which item ("Item 2: ...")."""
+    if isinstance(errors, dict):
+        found: dict[str, list[Any]] = {}
+        for key, value in errors.items():
+            if isinstance(key, int) or (isinstance(key, str) and key.isdigit()):
+                for name, messages in _flattened(value, path):
+                    found.setdefault(name, []).extend(
+                        f"Item {int(key) + 1}: {message}" for message in messages
+                    )
+                continue
+            name = f"{path}.{key}" if path else str(key)
+            for inner, messages in _flattened(value, name):
+                found.setdefault(inner, []).extend(messages)
+        return list(found.items())
+    if isinstance(errors, list) and any(isinstance(item, dict | list) for item in errors):
+        return _flattened({index: item for index, item in enumerate(errors) if item}, path)
+    return [(path or "non_field_errors", errors if isinstance(errors, list) else [errors])]
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:

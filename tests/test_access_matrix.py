@@ -32,6 +32,9 @@ from rest_framework.test import APIClient
 
 from accounts.models import User
 from accounts.roles import Role
+from community.models import Audience
+from community.services import registrations as community_registrations
+from community.services import workshops as community_workshops
 from kyc.models import Case, CheckAssignment, Question, State
 from kyc.services import documents as kyc_documents
 from ledger import services as ledger_services
@@ -70,6 +73,7 @@ def row(method: str, route: str, obj: str | None, body: Any, *expected: Cell) ->
 CASE = "kyc/cases/<str:public_id>/"
 PROJECT = "projects/<str:public_id>/"
 ASSIGNMENT = "assignments/<str:public_id>/"
+WORKSHOP = "workshops/<str:public_id>/"
 DECISION = {"decision": "approve", "reason_codes": ["documents_ok"]}
 REASON = {"reason": "Please look again: the photo is sharp."}
 ITEMS = [{"payload": {"text": "one more"}}]
@@ -193,6 +197,61 @@ MATRIX: list[Row] = [
     row("POST", ASSIGNMENT + "skip/", "assignment:foreign", None,
                                                      401, 404, 404, 404, 404, 404, 404),
     row("GET", "credits/", None, None,        401, 200, 200, 200, 200, 200, 200),
+    # Workshops: moderators (and level-4 members) host; anyone signed in sees published
+    # ones; only hosts and moderators manage one; a registration is its holder's alone.
+    row("GET", "workshops/", None, None,     401, 200, 200, 200, 200, 200, 200),
+    row("POST", "workshops/", None, "workshop",
+                                             401, 403, 403, 403, 403, 201, 201),
+    row("GET", WORKSHOP, "workshop:own", None,        NA, NA, NA, NA, NA, 200, 200),
+    row("GET", WORKSHOP, "workshop:foreign", None,    401, 200, 200, 200, 200, 200, 200),
+    row("GET", WORKSHOP, "draft_workshop:foreign", None,
+                                                      401, 404, 404, 404, 404, 200, 200),
+    row("PATCH", WORKSHOP, "draft_workshop:own", {"title": "Renamed"},
+                                                      NA, NA, NA, NA, NA, 200, 200),
+    row("PATCH", WORKSHOP, "workshop:foreign", {"title": "Renamed"},
+                                                      401, 403, 403, 403, 403, 200, 200),
+    row("POST", WORKSHOP + "publish/", "draft_workshop:own", None,
+                                                      NA, NA, NA, NA, NA, 200, 200),
+    row("POST", WORKSHOP + "publish/", "draft_workshop:foreign", None,
+                                                      401, 404, 404, 404, 404, 200, 200),
+    row("POST", WORKSHOP + "cancel/", "workshop:own", {"message": "Sorry, ill."},
+                                                      NA, NA, NA, NA, NA, 200, 200),
+    row("POST", WORKSHOP + "cancel/", "workshop:foreign", {"message": "Sorry, ill."},
+                                                      401, 403, 403, 403, 403, 200, 200),
+    # Hosts keep their place without registering.
+    row("POST", WORKSHOP + "registration/", "workshop:own", None,
+                                                      NA, NA, NA, NA, NA, 400, 400),
+    row("POST", WORKSHOP + "registration/", "workshop:foreign", None,
+                                                      401, 201, 201, 201, 201, 201, 201),
+    row("DELETE", WORKSHOP + "registration/", "registered_workshop:own", None,
+                                                      NA, 200, 200, 200, 200, 200, 200),
+    row("DELETE", WORKSHOP + "registration/", "registered_workshop:foreign", None,
+                                                      401, 404, 404, 404, 404, 404, 404),
+    row("POST", WORKSHOP + "registration/accept/", "offered_workshop:own", None,
+                                                      NA, 200, 200, 200, 200, 200, 200),
+    row("POST", WORKSHOP + "registration/accept/", "offered_workshop:foreign", None,
+                                                      401, 404, 404, 404, 404, 404, 404),
+    row("POST", WORKSHOP + "registration/decline/", "offered_workshop:own", None,
+                                                      NA, 200, 200, 200, 200, 200, 200),
+    row("POST", WORKSHOP + "registration/decline/", "offered_workshop:foreign", None,
+                                                      401, 404, 404, 404, 404, 404, 404),
+    row("GET", WORKSHOP + "attendees/", "workshop:own", None,
+                                                      NA, NA, NA, NA, NA, 200, 200),
+    row("GET", WORKSHOP + "attendees/", "workshop:foreign", None,
+                                                      401, 403, 403, 403, 403, 200, 200),
+    row("POST", WORKSHOP + "attendance/", "started_workshop:own", "attendance",
+                                                      NA, NA, NA, NA, NA, 200, 200),
+    row("POST", WORKSHOP + "attendance/", "started_workshop:foreign", "attendance",
+                                                      401, 403, 403, 403, 403, 200, 200),
+    row("GET", WORKSHOP + "calendar.ics", "workshop:own", None,
+                                                      NA, NA, NA, NA, NA, 200, 200),
+    row("GET", WORKSHOP + "calendar.ics", "workshop:foreign", None,
+                                                      401, 200, 200, 200, 200, 200, 200),
+    # The subscription feed answers whoever holds its secret, and only them.
+    row("GET", "me/calendar.ics?token=not-a-token", None, None,
+                                                      404, 404, 404, 404, 404, 404, 404),
+    row("POST", "me/calendar/", None, None,   401, 201, 201, 201, 201, 201, 201),
+    row("DELETE", "me/calendar/", None, None, 401, 204, 204, 204, 204, 204, 204),
 ]
 # fmt: on
 
@@ -249,6 +308,7 @@ def test_every_api_endpoint_has_rows() -> None:
 class World:
     user_factory: Any
     actor: User | None
+    registration: str = ""
 
     def person(self, role: str) -> User:
         make = self.user_factory
@@ -344,7 +404,44 @@ class World:
             claim = item_claim_next(project=project, pioneer=self.owner(ownership, "verified"))
             assert claim is not None
             return str(claim.assignment.public_id)
+        if kind.endswith("workshop"):
+            return self.workshop(kind, ownership)
         raise AssertionError(f"unknown object kind {kind}")
+
+    def workshop(self, kind: str, ownership: str) -> str:
+        """A workshop open to everyone signed in, hosted by the actor (own) or by another
+        moderator; "registered", "offered" and "started" say where the actor's (own) or a
+        stranger's (foreign) registration stands."""
+        now = timezone.now()
+        hosted = kind in {"workshop", "draft_workshop", "started_workshop"}
+        host = self.owner(ownership, "mod_mfa") if hosted else self.person("mod_mfa")
+        starts_at = now + datetime.timedelta(
+            minutes=30 if kind == "started_workshop" else 10 * 24 * 60
+        )
+        workshop = community_workshops.workshop_create(
+            actor=host,
+            title="Matrix workshop",
+            starts_at=starts_at,
+            ends_at=starts_at + datetime.timedelta(hours=2),
+            capacity=1 if kind == "offered_workshop" else 10,
+            online_url="https://meet.example.com/matrix",
+            audience=Audience.SIGNED_IN,
+            publish=kind != "draft_workshop",
+        )
+        holder = self.actor if ownership == "own" and not hosted else self.person("pioneer")
+        if kind in {"registered_workshop", "started_workshop"}:
+            assert holder is not None
+            registration = community_registrations.registration_create(
+                workshop=workshop, user=holder
+            ).registration
+            self.registration = str(registration.public_id)
+        if kind == "offered_workshop":
+            assert holder is not None
+            first = self.person("pioneer")
+            seat = community_registrations.registration_create(workshop=workshop, user=first)
+            community_registrations.registration_create(workshop=workshop, user=holder)
+            community_registrations.registration_cancel(registration=seat.registration, user=first)
+        return str(workshop.public_id)
 
 
 def _upload() -> SimpleUploadedFile:
@@ -361,7 +458,7 @@ def _client(role: str, actor: User | None) -> APIClient:
     return client
 
 
-def _send(client: APIClient, method: str, url: str, body: Any) -> Any:
+def _send(client: APIClient, method: str, url: str, body: Any, world: World) -> Any:
     call: Callable[..., Any] = getattr(client, method.lower())
     if body is None:
         return call(url)
@@ -369,6 +466,20 @@ def _send(client: APIClient, method: str, url: str, body: Any) -> Any:
         return call(url, case_fields(), format="json")
     if body == "document":
         return call(url, {"kind": "id_back", "file": _upload()}, format="multipart")
+    if body == "workshop":
+        starts_at = timezone.now() + datetime.timedelta(days=10)
+        workshop = {
+            "title": "Matrix workshop",
+            "starts_at": starts_at.isoformat(),
+            "ends_at": (starts_at + datetime.timedelta(hours=2)).isoformat(),
+            "capacity": 10,
+            "online_url": "https://meet.example.com/matrix",
+        }
+        return call(url, workshop, format="json")
+    if body == "attendance":
+        return call(
+            url, {"registration": world.registration, "attendance": "attended"}, format="json"
+        )
     if body == "items":
         return call(url, json.dumps(ITEMS), content_type="application/json")
     return call(url, body, format="json")
@@ -406,6 +517,6 @@ def test_access(
         route = route.replace("<str:public_id>", object_id).replace("<str:check_id>", object_id)
     client = _client(role, world.actor)
 
-    response = _send(client, r.method, f"/api/v1/{route}", r.body)
+    response = _send(client, r.method, f"/api/v1/{route}", r.body, world)
 
     assert response.status_code == expected, getattr(response, "data", response.content)

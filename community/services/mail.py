@@ -113,7 +113,7 @@ def message_for(kind: str, workshop: Workshop, registration: Registration) -> Em
         "online_url": workshop.online_url if confirmed and live else "",
         "url": page_url(workshop),
         "calendar_url": settings.SITE_URL.rstrip("/")
-        + reverse("api-workshop-calendar", args=[workshop.public_id])
+        + reverse("community-api:workshop-calendar", args=[workshop.public_id])
         if confirmed
         else "",
     }

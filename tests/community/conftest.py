@@ -12,9 +12,7 @@ from typing import Any
 import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
-from django.conf import settings
 from django.db import connections
-from django.test import Client
 from django.utils import timezone
 
 from accounts.models import User
@@ -125,28 +123,6 @@ def in_own_loop(scenario: Callable[[], Coroutine[Any, Any, None]]) -> None:
     thread.join(timeout=60)
     if errors:
         raise errors[0]
-
-
-def _session_cookie(user: User) -> str:
-    client = Client()
-    client.force_login(user)
-    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
-
-
-async def feed_socket(user: User) -> WebsocketCommunicator:
-    """A `/ws/feed/` socket of `user` through the project's ASGI stack, past its hello."""
-    from pioneer_platform.asgi import application
-
-    cookie = await sync_to_async(_session_cookie)(user)
-    socket = WebsocketCommunicator(
-        application,
-        "/ws/feed/",
-        headers=[(b"cookie", cookie.encode()), (b"origin", b"http://localhost")],
-    )
-    connected, _ = await socket.connect(timeout=5)
-    assert connected
-    assert await socket.receive_json_from(timeout=5) == {"type": "hello"}
-    return socket
 
 
 async def next_of(socket: WebsocketCommunicator, kind: str, timeout: float = 5) -> dict[str, Any]:

@@ -77,6 +77,8 @@ def test_hosts_create_and_the_detail_hides_the_link_until_a_seat_is_confirmed(
         ({"starts_at": "next tuesday"}, "starts_at"),
         # a co-host nobody is
         ({"cohosts": ["00000000-0000-0000-0000-000000000000"]}, "cohosts"),
+        # a co-host id that is no id: the list's item is named in the message
+        ({"cohosts": ["00000000-0000-0000-0000-000000000000", "abc"]}, "cohosts"),
         # a missing title
         ({"title": ""}, "title"),
         # an unknown audience
@@ -88,7 +90,14 @@ def test_bad_input_is_400_with_the_field(
 ) -> None:
     response = client_for(moderator).post("/api/v1/workshops/", body(**overrides), format="json")
     assert response.status_code == 400
-    assert field in response.json()["errors"]
+    errors = response.json()["errors"]
+    assert field in errors
+    assert all(
+        isinstance(messages, list) and all(isinstance(m, str) for m in messages)
+        for messages in errors.values()
+    ), errors
+    if overrides.get("cohosts", [""])[-1] == "abc":
+        assert errors["cohosts"][0].startswith("Item 2: "), errors
 
 
 def test_members_without_the_privilege_may_not_host(member: Any) -> None:

@@ -10,7 +10,8 @@ from asgiref.sync import sync_to_async
 from community.models import Registration
 from community.selectors import can_watch_workshop
 from community.services import registrations
-from tests.community.conftest import T0, feed_socket, in_own_loop, next_of
+from tests.accounts.helpers import connected as feed_socket
+from tests.community.conftest import T0, in_own_loop, next_of
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
