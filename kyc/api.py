@@ -350,4 +350,4 @@ class SlaView(APIView):
 
     @extend_schema(request=None, responses=SlaOut)
     def get(self, request: Request) -> Response:
-        return Response(vars(selectors.sla_figures()))
+        return Response(vars(selectors.sla_figures(reuse_decision_figures=True)))

@@ -188,7 +188,7 @@ def review_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     ]
     context = {
         "cases": cases,
-        "sla": selectors.sla_figures(),
+        "sla": selectors.sla_figures(reuse_decision_figures=True),
         "filters": request.GET,
         "states": ["in_review", "escalated", "appealed"],
     }

@@ -34,7 +34,6 @@ from accounts.models import User
 from accounts.roles import Role
 from community.models import Audience
 from community.services import registrations as community_registrations
-from community.services import workshops
 from community.services import workshops as community_workshops
 from kyc.models import Case, CheckAssignment, Question, State
 from kyc.services import documents as kyc_documents

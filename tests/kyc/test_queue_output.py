@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime
 import json
+import random
+import statistics
 from typing import Any
 
 import pytest
@@ -128,3 +130,98 @@ def test_queue_page_rows_are_what_the_model_template_wrote(
     for case in shown:
         assert MODEL_ROW.render(Context({"case": case})) in html
     assert "Hidden" not in html
+
+
+def reference_sla(since: datetime.datetime) -> tuple[float | None, float | None, int]:
+    """The figures as they were computed before the database ranked the waits."""
+    pairs = Case.objects.filter(decided_at__gte=since, submitted_at__isnull=False).values_list(
+        "submitted_at", "decided_at"
+    )
+    hours = sorted((decided - submitted).total_seconds() / 3600 for submitted, decided in pairs)
+    if not hours:
+        return None, None, 0
+    p90 = hours[min(len(hours) - 1, int(0.9 * len(hours)))]
+    return round(statistics.median(hours), 2), round(p90, 2), len(hours)
+
+
+@pytest.mark.parametrize("decided", [0, 1, 2, 9, 10, 31])
+def test_service_figures_equal_sorting_every_wait_in_python(
+    user_factory: Any, decided: int
+) -> None:
+    rng = random.Random(decided)
+    now = timezone.now()
+    for n in range(decided + 3):
+        # Within the window, to the microsecond, waits from moments to days.
+        decided_at = now - datetime.timedelta(microseconds=rng.randrange(10**12))
+        submitted = decided_at - datetime.timedelta(microseconds=rng.randrange(1, 10**12))
+        Case.objects.create(
+            user=user_factory(),
+            # Three more cases: one decided 31 days ago, one never submitted, one waiting.
+            state=State.APPROVED if n != decided + 2 else State.IN_REVIEW,
+            document_type="passport",
+            surname="Sla",
+            given_names="Row",
+            birth_date=datetime.date(1990, 1, 1),
+            nationality="KEN",
+            issuing_state="KEN",
+            document_number=f"S{n:07d}",
+            expiry_date=datetime.date(2031, 1, 1),
+            submitted_at=None if n == decided + 1 else submitted,
+            decided_at=(
+                now - datetime.timedelta(days=31)
+                if n == decided
+                else None
+                if n == decided + 2
+                else decided_at
+            ),
+        )
+    figures = selectors.sla_figures()
+    median, p90, count = reference_sla(now - datetime.timedelta(days=30))
+    assert (
+        figures.median_hours_to_decision,
+        figures.p90_hours_to_decision,
+        figures.decided_last_30_days,
+    ) == (median, p90, count)
+    assert count == decided
+    assert figures.waiting == 1
+
+
+def make_case(user: Any, *, state: str, decided: bool) -> Case:
+    now = timezone.now()
+    return Case.objects.create(
+        user=user,
+        state=state,
+        document_type="passport",
+        surname="Sla",
+        given_names="Row",
+        birth_date=datetime.date(1990, 1, 1),
+        nationality="KEN",
+        issuing_state="KEN",
+        document_number=f"R{user.pk:07d}",
+        expiry_date=datetime.date(2031, 1, 1),
+        submitted_at=now - datetime.timedelta(hours=5),
+        decided_at=now if decided else None,
+    )
+
+
+def test_pages_reuse_decision_figures_for_a_minute_but_count_the_waiting_now(
+    user_factory: Any,
+) -> None:
+    from django.core.cache import cache
+
+    cache.delete("kyc:sla:decision-figures")
+    make_case(user_factory(), state=State.APPROVED, decided=True)
+    first = selectors.sla_figures(reuse_decision_figures=True)
+    assert (first.waiting, first.decided_last_30_days, first.median_hours_to_decision) == (
+        0,
+        1,
+        5.0,
+    )
+    make_case(user_factory(), state=State.REJECTED, decided=True)
+    make_case(user_factory(), state=State.IN_REVIEW, decided=False)
+    reused = selectors.sla_figures(reuse_decision_figures=True)
+    assert (reused.waiting, reused.decided_last_30_days) == (1, 1)
+    fresh = selectors.sla_figures()
+    assert (fresh.waiting, fresh.decided_last_30_days) == (1, 2)
+    # Computing afresh also refreshes what pages reuse.
+    assert selectors.sla_figures(reuse_decision_figures=True).decided_last_30_days == 2
