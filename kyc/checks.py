@@ -9,7 +9,10 @@ from __future__ import annotations
 import datetime
 import hashlib
 import hmac
+import io
 from dataclasses import dataclass
+
+from PIL import Image, ImageFilter, ImageStat
 
 from kyc import mrz as mrz_parser
 
@@ -142,3 +145,50 @@ CHECK_NAMES: dict[str, str] = {
 def in_words(name: str, code: str) -> tuple[str, str]:
     """A check's name and outcome as sentences (the code itself when there is none yet)."""
     return CHECK_NAMES.get(name, name.replace("_", " ").capitalize()), CHECK_WORDS.get(code, code)
+
+
+# Thresholds of the photo warnings: a grey mean under DARK_MEAN (of 255) is too dark to
+# read; a photo whose edges barely change when blurred again (SHARPNESS_RATIO) was blurred
+# already. Both measured on a 512-pixel thumbnail, so a photo's size does not move them.
+DARK_MEAN = 50.0
+SHARPNESS_RATIO = 5.0
+PHOTO_WARNINGS = {
+    "image_blank": "looks blank (all one colour): take the photo again with the {what} in view.",
+    "image_dark": "is too dark to read: take it again in better light.",
+    "image_blurred": "looks blurred: hold still, let the camera focus, and take it again.",
+    "image_too_small": "is too small to read: take it closer, filling the frame.",
+}
+
+
+def photo_problems(image: Image.Image) -> list[str]:
+    """Codes of what makes a document photo hard to check (blank, dark, blurred, small)."""
+    width, height = image.size
+    grey = image.convert("L")
+    grey.thumbnail((512, 512))
+    stats = ImageStat.Stat(grey)
+    if stats.stddev[0] < 4.0:
+        return ["image_blank"]
+    problems = []
+    if stats.mean[0] < DARK_MEAN:
+        problems.append("image_dark")
+    edges = ImageStat.Stat(grey.filter(ImageFilter.FIND_EDGES).crop(_inner(grey))).var[0]
+    softened = grey.filter(ImageFilter.GaussianBlur(2)).filter(ImageFilter.FIND_EDGES)
+    again = ImageStat.Stat(softened.crop(_inner(grey))).var[0]
+    if edges < SHARPNESS_RATIO * again:
+        problems.append("image_blurred")
+    if min(width, height) < 320:
+        problems.append("image_too_small")
+    return problems
+
+
+def _inner(image: Image.Image) -> tuple[int, int, int, int]:
+    """The image without a 3-pixel frame, where edge filters see the border, not content."""
+    width, height = image.size
+    return (3, 3, max(4, width - 3), max(4, height - 3))
+
+
+def photo_warnings(content: bytes, *, what: str) -> list[str]:
+    """What to tell the person about the photo of `what` they just uploaded, in words."""
+    with Image.open(io.BytesIO(content)) as image:
+        problems = photo_problems(image)
+    return [f"The {what} " + PHOTO_WARNINGS[code].format(what=what) for code in problems]

@@ -55,22 +55,29 @@ def status(request: AuthenticatedHttpRequest) -> HttpResponse:
     appeal_form = None
     http_status = 200
     retry_after: int | None = None
+    photo_warnings: dict[str, list[str]] = {}
     if editable:
         initial = {name: getattr(case, name) for name in CASE_FIELDS} if case else {}
         form = CaseForm(request.POST or None, request.FILES or None, initial=initial)
         if request.method == "POST" and form.is_valid():
             try:
-                case = _save_and_submit(request, case, form.cleaned_data)
+                case, photo_warnings = _save_and_submit(request, case, form.cleaned_data)
             except DomainError as error:
                 form_error(form, error)
                 http_status = 400
                 if isinstance(error, RetryLater):
                     http_status, retry_after = error.status_code, error.retry_after
             else:
-                messages.success(
-                    request, "Submitted. Automatic checks run now; a moderator reviews next."
-                )
-                return redirect("kyc:status")
+                if not photo_warnings:
+                    messages.success(
+                        request, "Submitted. Automatic checks run now; a moderator reviews next."
+                    )
+                    return redirect("kyc:status")
+                # Saved, not submitted: the person sees what is wrong with the photos now,
+                # not days later from a moderator, and replaces them or confirms.
+                for field, warnings in photo_warnings.items():
+                    for warning in warnings:
+                        form.add_error(field, warning)
         elif request.method == "POST":
             http_status = 400
     elif case is not None and case.state == State.REJECTED:
@@ -92,6 +99,7 @@ def status(request: AuthenticatedHttpRequest) -> HttpResponse:
         "case": case,
         "form": form,
         "appeal_form": appeal_form,
+        "photo_warnings": photo_warnings,
         "documents": {doc.kind: doc for doc in case.documents.all() if doc.purged_at is None}
         if case
         else {},
@@ -117,16 +125,25 @@ CASE_FIELDS = (
 
 def _save_and_submit(
     request: AuthenticatedHttpRequest, case: Case | None, data: dict[str, Any]
-) -> Case:
+) -> tuple[Case, dict[str, list[str]]]:
+    """Save the case and its new photos, and submit it unless a new photo looks unreadable
+    and the person has not said to submit anyway: then the photo warnings, per field."""
     fields = {name: data[name] for name in CASE_FIELDS}
     if case is None:
         case = cases.case_create(user=request.user, **fields)
     else:
         case = cases.case_update(case=case, user=request.user, **fields)
+    warnings: dict[str, list[str]] = {}
     for kind in ("id_front", "id_back", "selfie"):
         if data.get(kind):
-            documents.document_upload(case=case, user=request.user, kind=kind, upload=data[kind])
-    return cases.case_submit(case=case, user=request.user)
+            document = documents.document_upload(
+                case=case, user=request.user, kind=kind, upload=data[kind]
+            )
+            if document.warnings:  # type: ignore[attr-defined]
+                warnings[kind] = document.warnings  # type: ignore[attr-defined]
+    if warnings and not data.get("accept_photos"):
+        return case, warnings
+    return cases.case_submit(case=case, user=request.user), {}
 
 
 def _moderator(request: AuthenticatedHttpRequest) -> None:

@@ -19,7 +19,7 @@ from PIL import Image, ImageStat
 from accounts.models import User
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from core.images import sanitize_image
-from kyc import conf, crypto
+from kyc import checks, conf, crypto
 from kyc.models import Case, CaseEvent, Document, DocumentAccess, DocumentKind
 from kyc.services.transitions import EDITABLE, case_lock
 
@@ -87,6 +87,10 @@ def document_upload(*, case: Case, user: User, kind: str, upload: IO[bytes]) -> 
     except BaseException:
         default_storage.delete(name)
         raise
+    # Said to the person at once (the automatic checks tell the moderator later).
+    document.warnings = checks.photo_warnings(  # type: ignore[attr-defined]
+        clean.content, what=DocumentKind(kind).label.lower()
+    )
     return document
 
 

@@ -221,3 +221,76 @@ def test_check_results_read_as_words_and_my_decisions_are_listed(
     assert f'href="/kyc/review/{case_id}/"' in mine
     assert "documents_ok" in mine
     assert "Approved" in mine
+
+
+def _photo_variant(change: str) -> bytes:
+    import io
+
+    from PIL import Image, ImageFilter
+
+    from tests.kyc.conftest import photo
+
+    image = Image.open(io.BytesIO(photo()))
+    if change == "blurred":
+        image = image.filter(ImageFilter.GaussianBlur(4))
+    elif change == "dark":
+        image = image.point(lambda value: int(value * 0.15))
+    elif change == "blank":
+        image = Image.new("RGB", image.size, (128, 128, 128))
+    out = io.BytesIO()
+    image.save(out, format="JPEG")
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("change", "problems"),
+    [
+        ("none", []),
+        ("blurred", ["image_blurred"]),
+        ("dark", ["image_dark"]),
+        ("blank", ["image_blank"]),
+    ],
+)
+def test_photo_problems_are_found_in_the_pixels(change: str, problems: list[str]) -> None:
+    import io
+
+    from PIL import Image
+
+    from kyc.checks import photo_problems
+
+    assert photo_problems(Image.open(io.BytesIO(_photo_variant(change)))) == problems
+
+
+def test_the_wizard_says_at_once_what_is_wrong_with_a_photo_and_submits_when_told(
+    user_factory: Any,
+) -> None:
+    client = Client()
+    person = user_factory()
+    client.force_login(person)
+    fields = {
+        **case_fields(),
+        "id_front": upload(),
+        "selfie": upload("selfie.jpg", _photo_variant("blurred")),
+    }
+    response = client.post("/kyc/", fields)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "The selfie looks blurred" in body
+    assert 'data-testid="photos-saved"' in body
+    case = Case.objects.get(user=person)
+    assert case.state == State.DRAFT
+    assert sorted(case.documents.values_list("kind", flat=True)) == ["id_front", "selfie"]
+    confirmed = client.post("/kyc/", {**case_fields(), "accept_photos": "on"})
+    assert confirmed.status_code == 302
+    assert Case.objects.get(pk=case.pk).state != State.DRAFT
+
+
+def test_countries_are_chosen_by_their_three_letter_codes(user_factory: Any) -> None:
+    client = Client()
+    client.force_login(user_factory())
+    page = client.get("/kyc/").content.decode()
+    assert '<option value="KEN">Kenya (KEN)</option>' in page
+    assert '<option value="UTO">' in page
+    refused = client.post("/kyc/", {**case_fields(), "nationality": "ZZZ"})
+    assert refused.status_code == 400
+    assert "Select a valid choice" in refused.content.decode()
