@@ -13,6 +13,7 @@ from core.errors import DomainError, RetryLater
 from core.middleware import form_error
 from core.types import AuthenticatedHttpRequest
 from kyc import conf as kyc_conf
+from reputation import conf as reputation_conf
 from support import selectors, services
 from support.forms import ContactForm
 
@@ -20,6 +21,7 @@ from support.forms import ContactForm
 def _facts() -> dict[str, object]:
     """Figures the help and privacy pages quote, read from the running configuration so
     the pages cannot drift from what the platform does."""
+    reputation_rules = reputation_conf.rules()
     return {
         "retention_days": kyc_conf.retention_days(),
         "session_days": settings.SESSION_COOKIE_AGE // 86400,
@@ -27,6 +29,8 @@ def _facts() -> dict[str, object]:
         "claim_minutes": kyc_conf.claim_minutes(),
         "min_age": kyc_conf.min_age(),
         "messages_per_hour": services.MESSAGES_PER_WINDOW,
+        "half_life_days": f"{reputation_rules.half_life_days:g}",
+        "grace_days": reputation_rules.grace_days,
     }
 
 

@@ -142,3 +142,11 @@ def test_only_moderators_read_the_inbox(
     assert client.get("/contact/inbox/").status_code == 403
     assert client.post(f"/contact/inbox/{message.public_id}/handled/").status_code == 403
     assert Client().get("/contact/inbox/").status_code == 302
+
+
+def test_help_page_quotes_the_configured_reputation_rules(client: Client, settings: Any) -> None:
+    settings.REPUTATION_HALF_LIFE_DAYS = 90
+    settings.REPUTATION_GRACE_DAYS = 7
+    text = " ".join(client.get("/help/").content.decode().split())
+    assert "halves every 90 days" in text
+    assert "only after 7 days below it" in text
