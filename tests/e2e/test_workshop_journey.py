@@ -132,6 +132,10 @@ def test_waitlist_offer_live_accept_calendar_check_in_and_reputation(
         "You attended. It counts in your reputation."
     )
     first.shot("attendance-counted")
+    # Her reputation history shows the attendance, with its reason.
+    member.goto("/reputation/")
+    expect(member.get_by_text("You attended a workshop")).to_be_visible()
+    first.shot("reputation-history")
     [evidence] = ReputationEvent.objects.filter(user=wanda)
     assert evidence.source == "workshop"
     assert evidence.positive
