@@ -44,14 +44,31 @@ class ProjectForm(forms.Form):
         "ratings, none for labels.",
     )
 
+    # Fields that mean something only for some kinds: the page shows them for those kinds
+    # alone (static/js/project-form.js reads `data-kinds`), and the service gets them only
+    # for those kinds.
+    KIND_FIELDS: dict[str, tuple[str, ...]] = {
+        "labels": ("single_label", "multi_label"),
+        "scale_min": ("rating",),
+        "scale_max": ("rating",),
+        "text_max_length": ("free_text",),
+    }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, shown_for in self.KIND_FIELDS.items():
+            self.fields[name].widget.attrs["data-kinds"] = " ".join(shown_for)
+
     def service_fields(self, *, editing: bool) -> dict[str, Any]:
-        """What the service takes: labels as a list, empty optional numbers left out."""
+        """What the service takes: labels as a list, fields of other kinds and empty
+        optional numbers left out."""
         data = dict(self.cleaned_data)
         data["labels"] = [line.strip() for line in data["labels"].splitlines() if line.strip()]
-        if data["kind"] not in ("single_label", "multi_label"):
-            data.pop("labels")
+        for name, shown_for in self.KIND_FIELDS.items():
+            if data["kind"] not in shown_for:
+                data.pop(name)
         for name in ("scale_min", "scale_max", "text_max_length", "review_rate"):
-            if data[name] is None:
+            if name in data and data[name] is None:
                 data.pop(name)
         if editing:
             data.pop("kind")

@@ -234,7 +234,8 @@ def test_project_page_lists_items_with_their_state_in_fixed_queries(
     requester: Any,
     django_assert_max_num_queries: Any,
 ) -> None:
-    project = make_project(items=count, gold=1, overlap=1, gold_rate=0.1)
+    # A gold item that is never handed out (rate 0), so the claims below take plain items.
+    project = make_project(items=count, gold=1, overlap=1, gold_rate=0.0)
     first, second = pioneers(2)
     answered = item_claim_next(project=project, pioneer=first)
     assert answered is not None
@@ -279,3 +280,24 @@ def test_nobody_else_sees_a_projects_samples_or_close_page(
         client = browser_for(person)
         for path in ("close/confirm/", "sample.csv", "sample.jsonl"):
             assert client.get(f"/requester/projects/{project.public_id}/{path}").status_code == 404
+
+
+def test_the_project_form_sends_the_service_only_its_kinds_fields() -> None:
+    from tasks.forms import ProjectForm
+
+    values = {
+        "title": "Cats", "kind": "single_label", "labels": "cat\ndog", "scale_min": "2",
+        "scale_max": "4", "text_max_length": "50", "overlap": "3", "reward": "1",
+        "reservation_timeout": "600", "min_level": "1", "gold_rate": "0",
+        "gold_min_accuracy": "0.7", "gold_min_answers": "3",
+    }  # fmt: skip
+    form = ProjectForm(values)
+    assert form.is_valid(), form.errors
+    fields = form.service_fields(editing=False)
+    assert fields["labels"] == ["cat", "dog"]
+    assert not {"scale_min", "scale_max", "text_max_length"} & set(fields)
+    rating = ProjectForm({**values, "kind": "rating"})
+    assert rating.is_valid(), rating.errors
+    assert {"scale_min": 2, "scale_max": 4}.items() <= rating.service_fields(editing=False).items()
+    assert "labels" not in rating.service_fields(editing=False)
+    assert 'data-kinds="rating"' in str(form["scale_min"])
