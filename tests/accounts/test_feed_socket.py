@@ -78,9 +78,12 @@ async def test_anonymous_socket_is_refused() -> None:
         "/ws/feed/",
         headers=[(b"origin", b"http://localhost"), (b"host", b"localhost")],
     )
-    ok, code = await socket.connect()
-    assert not ok
-    assert code == 4401
+    try:
+        ok, code = await socket.connect()
+        assert not ok
+        assert code == 4401
+    finally:
+        await socket.disconnect()
 
 
 async def test_foreign_origin_is_refused(user: Any) -> None:

@@ -197,8 +197,11 @@ async def test_anonymous_socket_is_refused(lounge: Room) -> None:
         "/ws/chat/lounge/",
         headers=[(b"origin", b"http://localhost"), (b"host", b"localhost")],
     )
-    connected, code = await socket.connect(timeout=5)
-    assert (connected, code) == (False, 4401)
+    try:
+        connected, code = await socket.connect(timeout=5)
+        assert (connected, code) == (False, 4401)
+    finally:
+        await socket.disconnect()
 
 
 async def test_ban_closes_the_persons_open_socket(
