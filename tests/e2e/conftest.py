@@ -246,3 +246,10 @@ def contexts(browser: Any, asgi_server: str, request: pytest.FixtureRequest) -> 
     for context, journey in opened:
         context.close()
         assert journey.csp_violations == []
+
+
+def open_menu_on_a_phone(page: Any) -> None:
+    """On a narrow screen the main links sit behind the Menu button: open it first."""
+    menu = page.get_by_role("button", name="Menu")
+    if menu.is_visible() and menu.get_attribute("aria-expanded") != "true":
+        menu.click()

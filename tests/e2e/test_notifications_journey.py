@@ -17,7 +17,7 @@ from playwright.sync_api import expect
 
 from accounts import selectors, services
 from accounts.roles import Role
-from tests.e2e.conftest import off_thread, sign_in
+from tests.e2e.conftest import off_thread, open_menu_on_a_phone, sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("eager_celery")]
 
@@ -110,6 +110,7 @@ def test_the_notifications_page_fits_a_phone(contexts: Any, user_factory: Any) -
     page = journey.page
     sign_in(page, person.email)
     expect(page.get_by_test_id("bell").locator("[data-unread-count]")).to_have_text("3")
+    open_menu_on_a_phone(page)
     page.get_by_test_id("bell").click()
     expect(page.get_by_test_id("notification")).to_have_count(3)
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from reputation import services
-from tests.e2e.conftest import Journey, sign_in
+from tests.e2e.conftest import Journey, open_menu_on_a_phone, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -34,6 +34,7 @@ def test_reputation_page_and_public_profile(
     page.set_viewport_size({"width": 390, "height": 844})
     sign_in(page, person.email)
     expect(page.get_by_test_id("reputation-next-step")).to_contain_text("more good outcomes")
+    open_menu_on_a_phone(page)
     page.get_by_role("link", name="Reputation").first.click()
     expect(page.get_by_role("heading", name="Level 2")).to_be_visible()
     expect(page.get_by_test_id("score-chart")).to_be_visible()
