@@ -161,6 +161,7 @@ def sign_out(page: Any) -> None:
     click could otherwise race the sign-out and still carry the old session."""
     from playwright.sync_api import expect
 
+    open_menu_on_a_phone(page)
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("button", name="Sign out")).to_have_count(0)
 
