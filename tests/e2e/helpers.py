@@ -51,9 +51,10 @@ class SiteVisit(Journey):
             self.failed.append(f"{response.status} {response.url}")
 
     def _request_failed(self, request: Any) -> None:
-        # A download the browser hands off, or a navigation that replaced the page, is not
-        # a missing asset.
-        if request.resource_type != "document":
+        # A download the browser hands off, or a navigation that replaced the page (which
+        # aborts the old page's script loads), is not a missing asset; 404s show as
+        # responses, not as failed requests.
+        if request.resource_type != "document" and request.failure != "net::ERR_ABORTED":
             self.failed.append(f"failed {request.url}: {request.failure}")
 
     def open_menu(self) -> None:
