@@ -162,7 +162,12 @@ def room_open_for_workshop(*, workshop: Workshop) -> Room:
 
 
 def room_open_for_project(*, project: Project) -> Room:
-    """The project's room, opened on first call (not durable, as above)."""
+    """The project's room, opened on first call (not durable, as above).
+
+    Safe to call twice at once: `Room.project` is unique, so on PostgreSQL the second
+    INSERT waits on the first transaction's uncommitted row, fails once it commits, and
+    `get_or_create` (its INSERT is in a savepoint) then reads the committed room; on
+    SQLite writers queue on the database lock and the second finds the room."""
     with transaction.atomic():
         room, _ = Room.objects.get_or_create(
             project=project,
@@ -173,6 +178,14 @@ def room_open_for_project(*, project: Project) -> Room:
             },
         )
     return room
+
+
+def on_project_published(sender: Any, *, project: Project, **_: Any) -> None:
+    """`tasks.signals.project_published`: the project's room opens with its publication, in
+    the publishing transaction, so no published project is without its room. Every
+    publication asks (a resume after a pause finds the room); projects published before
+    this receiver existed got theirs from migration 0003."""
+    room_open_for_project(project=project)
 
 
 # --- Posting ------------------------------------------------------------------------------

@@ -1,7 +1,9 @@
 """Projects: create, change settings, publish, pause, close.
 
 A publication is recorded as an audit event the announcement sweep watches over
-(`tasks.services.notifications`); the announcement itself is a job sent on commit.
+(`tasks.services.notifications`); the announcement itself is a job sent on commit. Apps
+beside tasks hear of it through `tasks.signals.project_published`, inside the same
+transaction (community opens the project's chat room there).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from tasks import kinds
 from tasks.instructions import render_instructions
 from tasks.models import AuditEvent, Item, Kind, Project, State
 from tasks.selectors import may_publish
+from tasks.signals import project_published
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -200,6 +203,7 @@ def project_move(*, project: Project, actor: User, target: State) -> Project:
         # Marks a publication the announcement sweep watches over (older ones lack it).
         audit(locked, actor, PUBLISHED, announce=True)
         enqueue_on_commit("tasks.tasks.announce_project", locked.pk)
+        project_published.send(sender=Project, project=locked, first=first_publish)
     else:
         audit(locked, actor, f"project.{target}")
     notify_topic(

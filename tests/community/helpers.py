@@ -1,13 +1,17 @@
-"""Chat helpers shared by the chat tests: posting, and opening `/ws/chat/<slug>/`."""
+"""Helpers shared by the community tests: posting, opening `/ws/chat/<slug>/`, and racing
+threads that each hold their own database connection."""
 
 from __future__ import annotations
 
 import asyncio
+import threading
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
+from django.db import connection
 
 from accounts.models import User
 from community.models import Message, Room
@@ -68,3 +72,31 @@ async def frames_of(
         if frame.get("type") == kind:
             found.append(frame)
     return found
+
+
+def race(items: list[Any], work: Callable[[Any], Any]) -> tuple[list[Any], list[BaseException]]:
+    """Run `work` for every item at once, each in its own thread and connection."""
+    barrier = threading.Barrier(len(items))
+    results: list[Any] = []
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+
+    def run(item: Any) -> None:
+        try:
+            barrier.wait(timeout=30)
+            outcome = work(item)
+            with lock:
+                results.append(outcome)
+        except BaseException as error:
+            with lock:
+                errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(item,)) for item in items]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not any(thread.is_alive() for thread in threads)
+    return results, errors

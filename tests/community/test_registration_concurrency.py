@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.db import connection
 
 from community.models import Registration, RegistrationStatus
 from community.selectors import waitlist_position
 from community.services import registrations
 from tests.community.conftest import T0, reload
+from tests.community.helpers import race
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.integration]
 
@@ -24,34 +22,6 @@ def registration_path(request: pytest.FixtureRequest, monkeypatch: pytest.Monkey
     the ORM path it falls back to (which SQLite always takes)."""
     monkeypatch.setattr(registrations, "ONE_STATEMENT", request.param == "one statement")
     return str(request.param)
-
-
-def race(items: list[Any], work: Callable[[Any], Any]) -> tuple[list[Any], list[BaseException]]:
-    """Run `work` for every item at once, each in its own thread and connection."""
-    barrier = threading.Barrier(len(items))
-    results: list[Any] = []
-    errors: list[BaseException] = []
-    lock = threading.Lock()
-
-    def run(item: Any) -> None:
-        try:
-            barrier.wait(timeout=30)
-            outcome = work(item)
-            with lock:
-                results.append(outcome)
-        except BaseException as error:
-            with lock:
-                errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(item,)) for item in items]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads)
-    return results, errors
 
 
 def status_of(person: Any) -> str:
