@@ -8,20 +8,23 @@ Domain errors reach `core.middleware.DomainErrorMiddleware`, except on forms, wh
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import User
 from community import chat_selectors as selectors
 from community.chat_forms import MessageForm, MuteForm, ReasonForm, SlowModeForm
-from community.models import Message, Report
+from community.models import Message, Report, Room
 from community.services import chat, moderation
 from core.errors import DomainError, NotFound
 from core.middleware import form_error
@@ -94,21 +97,105 @@ def _message(request: AuthenticatedHttpRequest, slug: str, seq: int) -> Message:
     return selectors.message_for_reader(user=request.user, slug=slug, seq=seq)
 
 
+def _form_page(
+    request: AuthenticatedHttpRequest,
+    *,
+    form: forms.Form,
+    act: Callable[[dict[str, Any]], str],
+    done: str,
+    template: str,
+    context: dict[str, Any],
+) -> HttpResponse:
+    """Every action page: on a valid POST `act` calls the service with the cleaned data and
+    returns what to tell the person ("" for nothing), then the page goes to `done`; a
+    domain error goes beside its field and the form is shown again."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            said = act(form.cleaned_data)
+        except DomainError as error:
+            form_error(form, error)
+        else:
+            if said:
+                messages.success(request, said)
+            return redirect(done)
+    return render(request, template, {**context, "form": form})
+
+
+def _room_url(slug: str) -> str:
+    return reverse("chat:room", kwargs={"slug": slug})
+
+
+def _message_page(
+    request: AuthenticatedHttpRequest,
+    message: Message,
+    act: Callable[[dict[str, Any]], str],
+    *,
+    done: str,
+    title: str,
+    button: str,
+    intro: str,
+) -> HttpResponse:
+    return _form_page(
+        request,
+        form=ReasonForm(request.POST or None),
+        act=act,
+        done=done,
+        template="community/chat/action.html",
+        context={
+            "message": message,
+            "room": message.room,
+            "title": title,
+            "button": button,
+            "intro": intro,
+        },
+    )
+
+
+def _person_page(
+    request: AuthenticatedHttpRequest,
+    slug: str,
+    person: Any,
+    form: type[forms.Form],
+    act: Callable[[Room, User, dict[str, Any]], str],
+    *,
+    title: str,
+    button: str,
+) -> HttpResponse:
+    _moderator(request)
+    room = selectors.room_for_reader(user=request.user, slug=slug)
+    subject = _person(person)
+    return _form_page(
+        request,
+        form=form(request.POST or None),
+        act=lambda data: act(room, subject, data),
+        done=_room_url(slug),
+        template="community/chat/person_action.html",
+        context={
+            "room": room,
+            "subject": subject,
+            "name": selectors.display_name(subject),
+            "title": title,
+            "button": button,
+        },
+    )
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def message_edit(request: AuthenticatedHttpRequest, slug: str, seq: int) -> HttpResponse:
     message = _message(request, slug, seq)
-    form = MessageForm(request.POST or None, initial={"body": message.body})
-    if request.method == "POST" and form.is_valid():
-        try:
-            chat.message_edit(message=message, editor=request.user, body=form.cleaned_data["body"])
-            return redirect("chat:room", slug=slug)
-        except DomainError as error:
-            form_error(form, error)
-    return render(
+
+    def act(data: dict[str, Any]) -> str:
+        chat.message_edit(message=message, editor=request.user, body=data["body"])
+        return ""
+
+    return _form_page(
         request,
-        "community/chat/edit.html",
-        {"message": message, "form": form, "room": message.room},
+        form=MessageForm(request.POST or None, initial={"body": message.body}),
+        act=act,
+        done=_room_url(slug),
+        template="community/chat/edit.html",
+        context={"message": message, "room": message.room},
     )
 
 
@@ -124,27 +211,19 @@ def message_delete(request: AuthenticatedHttpRequest, slug: str, seq: int) -> Ht
 @require_http_methods(["GET", "POST"])
 def message_report(request: AuthenticatedHttpRequest, slug: str, seq: int) -> HttpResponse:
     message = _message(request, slug, seq)
-    form = ReasonForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            moderation.report_create(
-                message=message, reporter=request.user, reason=form.cleaned_data["reason"]
-            )
-            messages.success(request, "Thank you: the moderators will look at it.")
-            return redirect("chat:room", slug=slug)
-        except DomainError as error:
-            form_error(form, error)
-    return render(
+
+    def act(data: dict[str, Any]) -> str:
+        moderation.report_create(message=message, reporter=request.user, reason=data["reason"])
+        return "Thank you: the moderators will look at it."
+
+    return _message_page(
         request,
-        "community/chat/action.html",
-        {
-            "message": message,
-            "room": message.room,
-            "form": form,
-            "title": "Report a message",
-            "button": "Send the report",
-            "intro": "Tell the moderators what is wrong with this message.",
-        },
+        message,
+        act,
+        done=_room_url(slug),
+        title="Report a message",
+        button="Send the report",
+        intro="Tell the moderators what is wrong with this message.",
     )
 
 
@@ -161,32 +240,21 @@ def _moderator(request: AuthenticatedHttpRequest) -> None:
 def message_remove(request: AuthenticatedHttpRequest, slug: str, seq: int) -> HttpResponse:
     _moderator(request)
     message = _message(request, slug, seq)
-    form = ReasonForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            moderation.message_remove(
-                message=message, moderator=request.user, reason=form.cleaned_data["reason"]
-            )
-            messages.success(request, "The message was removed; the reason is on the record.")
-            if request.GET.get("next") == "queue":
-                return redirect("chat:queue")
-            return redirect("chat:room", slug=slug)
-        except DomainError as error:
-            form_error(form, error)
-    return render(
+
+    def act(data: dict[str, Any]) -> str:
+        moderation.message_remove(message=message, moderator=request.user, reason=data["reason"])
+        return "The message was removed; the reason is on the record."
+
+    return _message_page(
         request,
-        "community/chat/action.html",
-        {
-            "message": message,
-            "room": message.room,
-            "form": form,
-            "title": "Remove a message",
-            "button": "Remove the message",
-            "intro": (
-                "Readers see that a moderator removed it; the text and your reason stay on "
-                "the record."
-            ),
-        },
+        message,
+        act,
+        done=reverse("chat:queue") if request.GET.get("next") == "queue" else _room_url(slug),
+        title="Remove a message",
+        button="Remove the message",
+        intro=(
+            "Readers see that a moderator removed it; the text and your reason stay on the record."
+        ),
     )
 
 
@@ -200,69 +268,30 @@ def _person(public_id: Any) -> User:
 @login_required
 @require_http_methods(["GET", "POST"])
 def mute(request: AuthenticatedHttpRequest, slug: str, person: Any) -> HttpResponse:
-    _moderator(request)
-    room = selectors.room_for_reader(user=request.user, slug=slug)
-    subject = _person(person)
-    form = MuteForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            moderation.mute_create(
-                subject=subject,
-                moderator=request.user,
-                room=None if form.cleaned_data["everywhere"] else room,
-                minutes=form.cleaned_data["minutes"],
-                reason=form.cleaned_data["reason"],
-            )
-            messages.success(request, f"{selectors.display_name(subject)} is muted.")
-            return redirect("chat:room", slug=slug)
-        except DomainError as error:
-            form_error(form, error)
-    return render(
-        request,
-        "community/chat/person_action.html",
-        {
-            "room": room,
-            "subject": subject,
-            "name": selectors.display_name(subject),
-            "form": form,
-            "title": "Mute",
-            "button": "Mute",
-        },
-    )
+    def act(room: Room, subject: User, data: dict[str, Any]) -> str:
+        moderation.mute_create(
+            subject=subject,
+            moderator=request.user,
+            room=None if data["everywhere"] else room,
+            minutes=data["minutes"],
+            reason=data["reason"],
+        )
+        return f"{selectors.display_name(subject)} is muted."
+
+    return _person_page(request, slug, person, MuteForm, act, title="Mute", button="Mute")
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def ban(request: AuthenticatedHttpRequest, slug: str, person: Any) -> HttpResponse:
-    _moderator(request)
-    room = selectors.room_for_reader(user=request.user, slug=slug)
-    subject = _person(person)
-    form = ReasonForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            moderation.ban_create(
-                subject=subject,
-                moderator=request.user,
-                room=room,
-                reason=form.cleaned_data["reason"],
-            )
-            messages.success(
-                request, f"{selectors.display_name(subject)} is banned from {room.title}."
-            )
-            return redirect("chat:room", slug=slug)
-        except DomainError as error:
-            form_error(form, error)
-    return render(
-        request,
-        "community/chat/person_action.html",
-        {
-            "room": room,
-            "subject": subject,
-            "name": selectors.display_name(subject),
-            "form": form,
-            "title": "Ban from the room",
-            "button": "Ban",
-        },
+    def act(room: Room, subject: User, data: dict[str, Any]) -> str:
+        moderation.ban_create(
+            subject=subject, moderator=request.user, room=room, reason=data["reason"]
+        )
+        return f"{selectors.display_name(subject)} is banned from {room.title}."
+
+    return _person_page(
+        request, slug, person, ReasonForm, act, title="Ban from the room", button="Ban"
     )
 
 
@@ -271,16 +300,19 @@ def ban(request: AuthenticatedHttpRequest, slug: str, person: Any) -> HttpRespon
 def slow_mode(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     _moderator(request)
     room = selectors.room_for_reader(user=request.user, slug=slug)
-    form = SlowModeForm(request.POST or None, initial={"seconds": room.slow_mode_seconds})
-    if request.method == "POST" and form.is_valid():
-        try:
-            moderation.room_set_slow_mode(
-                room=room, moderator=request.user, seconds=form.cleaned_data["seconds"]
-            )
-            return redirect("chat:room", slug=slug)
-        except DomainError as error:
-            form_error(form, error)
-    return render(request, "community/chat/slow_mode.html", {"room": room, "form": form})
+
+    def act(data: dict[str, Any]) -> str:
+        moderation.room_set_slow_mode(room=room, moderator=request.user, seconds=data["seconds"])
+        return ""
+
+    return _form_page(
+        request,
+        form=SlowModeForm(request.POST or None, initial={"seconds": room.slow_mode_seconds}),
+        act=act,
+        done=_room_url(slug),
+        template="community/chat/slow_mode.html",
+        context={"room": room},
+    )
 
 
 @login_required

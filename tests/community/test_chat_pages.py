@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.contrib.messages import get_messages
 from django.test import Client
 
 from accounts.models import User
@@ -153,3 +154,76 @@ def test_moderator_removes_mutes_and_bans_from_pages(
         "mute",
         "ban",
     ]
+
+
+# What each action page does with a GET, a form the form itself refuses, a form the
+# service refuses, and a good form: the page it shows, where it goes, what it says.
+ACTION_PAGES = [
+    # report: anyone who reads the room; the service refuses a second report
+    ("report", "reporter", "m/1/report/", "Report a message", {"reason": "rude"}, "room",
+     "Thank you: the moderators will look at it.", "You have already reported this message."),
+    # remove: moderators; the service refuses a message already deleted
+    ("remove", "moderator", "m/1/remove/", "Remove a message", {"reason": "spam"}, "room",
+     "The message was removed; the reason is on the record.", "This message is already deleted."),
+    # remove from the queue goes back to the queue
+    ("remove", "moderator", "m/1/remove/?next=queue", "Remove a message", {"reason": "spam"},
+     "queue", "The message was removed; the reason is on the record.",
+     "This message is already deleted."),
+    # mute: the service refuses a moderator muting themselves (an error beside no field)
+    ("mute", "moderator", "people/{author}/mute/", "Mute",
+     {"minutes": "60", "reason": "spam"}, "room", "Author is muted.", None),
+    # ban: the service refuses a second ban from the same room
+    ("ban", "moderator", "people/{author}/ban/", "Ban from the room", {"reason": "spam bot"},
+     "room", "Author is banned from Lounge.", "This person is already banned from this room."),
+    # slow mode and edit say nothing on success
+    ("slow mode", "moderator", "slow-mode/", "Slow mode", {"seconds": "30"}, "room", None, None),
+    ("edit", "author", "m/1/edit/", "Edit", {"body": "edited"}, "room", None, None),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("name", "who", "path", "title", "good", "back", "said", "refused"),
+    ACTION_PAGES,
+    ids=[f"{row[0]}{'-queue' if 'queue' in row[2] else ''}" for row in ACTION_PAGES],
+)
+def test_action_pages_show_refuse_and_redirect(
+    lounge: Room,
+    member_factory: Callable[..., User],
+    moderator: User,
+    name: str,
+    who: str,
+    path: str,
+    title: str,
+    good: dict[str, str],
+    back: str,
+    said: str | None,
+    refused: str | None,
+) -> None:
+    author = member_factory()
+    author.profile.display_name = "Author"
+    author.profile.save(update_fields=["display_name"])
+    reporter = member_factory()
+    say(lounge, author, "the message")
+    client = browser({"author": author, "reporter": reporter, "moderator": moderator}[who])
+    url = "/chat/lounge/" + path.format(author=author.public_id)
+
+    shown = client.get(url)
+    assert shown.status_code == 200
+    assert title in shown.content.decode()
+    assert shown.context["room"] == lounge
+
+    field = next(iter(good))
+    blank = client.post(url, {**good, field: ""})
+    assert blank.status_code == 200  # shown again, with the field's error
+    assert blank.context["form"].errors
+
+    done = client.post(url, good)
+    assert done.status_code == 302
+    assert done["Location"] == ("/chat/reports/" if back == "queue" else "/chat/lounge/")
+    flashes = [str(message) for message in get_messages(done.wsgi_request)]
+    assert flashes == ([said] if said else [])
+
+    if refused:
+        again = client.post(url, good)
+        assert again.status_code == 200
+        assert refused in again.content.decode()
