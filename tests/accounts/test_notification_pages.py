@@ -6,14 +6,17 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.test import Client
 
 from accounts import selectors, services
 from accounts.models import Notification
+from accounts.roles import Role
 
 pytestmark = pytest.mark.django_db
 
 PAGE = "/notifications/"
+TEMPLATES = settings.BASE_DIR / "templates"
 
 
 def tell(user: Any, n: int, kind: str = "kyc.decision") -> list[Notification]:
@@ -36,6 +39,32 @@ def test_the_bell_shows_the_unread_count_on_every_page(member: Client, user: Any
     html = member.get("/dashboard/").content.decode()
     assert 'aria-label="Notifications, 2 unread"' in html
     assert "js/notifications.js" in html
+
+
+@pytest.mark.parametrize(
+    ("path", "page_script"),
+    [
+        ("/dashboard/", "js/dashboard.js"),
+        ("/tasks/", "js/tasks.js"),
+        ("/reviews/", "js/reviews.js"),
+    ],
+)
+def test_pages_load_the_feed_connection_once_before_their_own_script(
+    client: Client, user_factory: Any, path: str, page_script: str
+) -> None:
+    client.force_login(user_factory(roles=[Role.PIONEER], verified=True))
+    html = client.get(path).content.decode()
+    assert html.count("js/feed.js") == 1
+    assert html.index("js/feed.js") < html.index(page_script)
+
+
+def test_only_the_base_template_loads_the_feed_connection() -> None:
+    naming = sorted(
+        str(template.relative_to(TEMPLATES))
+        for template in TEMPLATES.rglob("*.html")
+        if "js/feed.js" in template.read_text()
+    )
+    assert naming == ["base.html"]
 
 
 def test_the_page_lists_ones_own_notifications(
