@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import uuid
 from collections.abc import Iterable
 from datetime import timedelta
 from typing import IO, Any
@@ -24,6 +25,11 @@ from accounts.models import Notification, NotificationSetting, Profile, User, av
 from accounts.notification_kinds import KINDS, kind_of
 from accounts.realtime import topic_group
 from accounts.roles import Role
+from accounts.selectors import (
+    UNREAD_VERSION_SECONDS,
+    notifications_unread_count_uncached,
+    unread_version_key,
+)
 from core.errors import Conflict, InvalidInput
 from core.images import sanitize_image
 from core.jobs import enqueue_on_commit
@@ -142,7 +148,27 @@ def notification_email_wanted(*, user: User, kind: str) -> bool:
 
 
 def _unread(user: User) -> int:
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+    # Counted, not cached: inside the changing transaction the cache still holds the
+    # count from before the change.
+    return notifications_unread_count_uncached(user=user)
+
+
+def _replace_unread_version(user_id: int) -> None:
+    try:
+        cache.set(unread_version_key(user_id), uuid.uuid4().hex, timeout=UNREAD_VERSION_SECONDS)
+    except Exception:
+        # The cached count expires within UNREAD_COUNT_SECONDS; the change itself stands.
+        logger.warning("unread count cache unavailable user=%s", user_id, exc_info=True)
+
+
+def notifications_unread_changed(*, user: User) -> None:
+    """The person's unread count changes with the current transaction: once it commits,
+    the cached count is dropped (its version replaced), including one that another
+    request counted and stored while this change was on its way; a rollback drops
+    nothing, as nothing changed. Every change of a person's unread notifications calls
+    this (sending one, marking read); the purge deletes only read ones."""
+    user_id = user.pk
+    transaction.on_commit(lambda: _replace_unread_version(user_id))
 
 
 def notification_payload(notification: Notification) -> dict[str, Any]:
@@ -219,6 +245,7 @@ def notification_send(
         if not once_key:
             raise
         return Notification.objects.get(recipient=user, once_key=once_key)
+    notifications_unread_changed(user=user)
     if event is not None:
         notify_user(user=user, event=event)
     notify_user(
@@ -281,6 +308,7 @@ def notifications_mark_read(*, user: User, public_ids: Iterable[Any] | None = No
             unread = unread.filter(public_id__in=list(public_ids))
         marked = unread.update(read_at=timezone.now())
         if marked:
+            notifications_unread_changed(user=user)
             notify_user(
                 user=user, event={"type": "notification.read", "unread_count": _unread(user)}
             )

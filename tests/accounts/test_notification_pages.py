@@ -3,10 +3,12 @@ settings form, and a page whose queries do not grow with its rows."""
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import pytest
 from django.conf import settings
+from django.db import connection, transaction
 from django.test import Client
 
 from accounts import selectors, services
@@ -144,3 +146,107 @@ def test_signed_out_people_are_sent_to_sign_in(client: Client, db: None) -> None
     assert response.status_code == 302
     assert "/accounts/login/" in response["Location"]
     assert client.post("/notifications/read/", {"all": "1"}).status_code == 302
+
+
+# --- The bell's count, cached per person ------------------------------------------------
+# Pages render outside any transaction, where the count is cached; these tests commit as a
+# server does (inside the test's own transaction every count is taken afresh).
+
+BELL_PAGE = "/profile/"  # a page that shows the bell and lists no notifications
+committing = pytest.mark.django_db(transaction=True)
+
+
+def notification_queries(captured: Any) -> list[str]:
+    return [query["sql"] for query in captured.captured_queries if "accounts_notif" in query["sql"]]
+
+
+def bell_label(client: Client) -> str:
+    html = client.get(BELL_PAGE).content.decode()
+    start = html.index('data-testid="bell" aria-label="') + len('data-testid="bell" aria-label="')
+    return html[start : html.index('"', start)]
+
+
+@committing
+def test_the_bell_costs_no_query_once_counted(
+    member: Client, user: Any, django_assert_max_num_queries: Any
+) -> None:
+    tell(user, 2)
+    with django_assert_max_num_queries(20) as first:
+        assert bell_label(member) == "Notifications, 2 unread"
+    assert len(notification_queries(first)) == 1  # counted once ...
+    with django_assert_max_num_queries(len(first.captured_queries) - 1) as again:
+        assert bell_label(member) == "Notifications, 2 unread"
+    assert notification_queries(again) == []  # ... then read from the cache
+
+
+@committing
+def test_the_bell_is_right_after_a_new_notification_and_after_reading(
+    member: Client, user: Any, user_factory: Any
+) -> None:
+    first, _ = tell(user, 2)
+    assert bell_label(member) == "Notifications, 2 unread"
+    tell(user, 1)
+    assert bell_label(member) == "Notifications, 3 unread"
+    tell(user_factory(), 1)  # someone else's news leaves this bell as it is
+    assert bell_label(member) == "Notifications, 3 unread"
+    member.post("/notifications/read/", {"id": str(first.public_id)})
+    assert bell_label(member) == "Notifications, 2 unread"
+    member.post("/notifications/read/", {"all": "1"})
+    assert bell_label(member) == "Notifications"
+    assert member.get("/api/v1/notifications/").json()["unread_count"] == 0
+
+
+@committing
+def test_a_rolled_back_notification_leaves_the_count(member: Client, user: Any) -> None:
+    tell(user, 1)
+    assert bell_label(member) == "Notifications, 1 unread"
+    counted_inside: list[int] = []
+
+    def notify_then_fail() -> None:
+        with transaction.atomic():
+            tell(user, 1)
+            counted_inside.append(selectors.notifications_unread_count(user=user))
+            raise RuntimeError("the caller fails")
+
+    with pytest.raises(RuntimeError):
+        notify_then_fail()
+    assert counted_inside == [2]  # the transaction sees its own change ...
+    assert bell_label(member) == "Notifications, 1 unread"  # ... which nobody keeps
+
+
+@pytest.mark.integration
+@committing
+def test_a_count_taken_while_a_notification_commits_is_not_kept(postgres: None, user: Any) -> None:
+    """Another request counts after the notification is written but before it commits,
+    and caches what it saw (one fewer). Once the notification commits, that count is no
+    longer the one read."""
+    tell(user, 1)
+    assert selectors.notifications_unread_count(user=user) == 1
+    seen_meanwhile: list[int] = []
+
+    def another_request() -> None:
+        try:
+            seen_meanwhile.append(selectors.notifications_unread_count(user=user))
+        finally:
+            connection.close()
+
+    with transaction.atomic():
+        tell(user, 1)
+        thread = threading.Thread(target=another_request)
+        thread.start()
+        thread.join(timeout=30)
+    assert seen_meanwhile == [1]  # it could not see the uncommitted row
+    assert selectors.notifications_unread_count(user=user) == 2
+
+
+@committing
+def test_the_bell_counts_without_a_cache(member: Client, user: Any, settings: Any) -> None:
+    """A cache that does not answer (Redis down) costs the count query, not the page."""
+    tell(user, 2)
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:9/0",  # nothing listens on the discard port
+        }
+    }
+    assert bell_label(member) == "Notifications, 2 unread"
