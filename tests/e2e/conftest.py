@@ -90,43 +90,6 @@ def journey(browser: Any, live_server: Any, request: pytest.FixtureRequest) -> I
     assert journey.csp_violations == []
 
 
-@pytest.fixture
-def asgi_live_server(transactional_db: None) -> Iterator[str]:
-    """The project's ASGI application (HTTP and WebSocket) under uvicorn in a thread, on a
-    free port, for journeys whose pages open `/ws/feed/`: the plain live server speaks no
-    WebSocket, so there the feed's handshake fails and the console shows an error."""
-    import uvicorn
-    from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
-
-    from pioneer_platform.asgi import application
-
-    # Server threads close their connection after each request, so none outlives the test.
-    database = connections.settings["default"]
-    previous_age = database.get("CONN_MAX_AGE", 0)
-    database["CONN_MAX_AGE"] = 0
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.bind(("127.0.0.1", 0))
-    port = listener.getsockname()[1]
-    config = uvicorn.Config(
-        ASGIStaticFilesHandler(application), ws="wsproto", lifespan="off", log_level="warning"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the ASGI server did not start")
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=15)
-        listener.close()
-        database["CONN_MAX_AGE"] = previous_age
-
-
 def sign_in(
     page: Any, email: str, password: str = PASSWORD, totp_secret: str | None = None
 ) -> None:

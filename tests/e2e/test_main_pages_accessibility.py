@@ -27,10 +27,8 @@ SIGNED_IN = {
 
 
 @pytest.fixture(params=list(VIEWPORTS))
-def visit(
-    request: pytest.FixtureRequest, browser: Any, asgi_live_server: str
-) -> Iterator[SiteVisit]:
-    context = browser.new_context(base_url=asgi_live_server, viewport=VIEWPORTS[request.param])
+def visit(request: pytest.FixtureRequest, browser: Any, asgi_server: str) -> Iterator[SiteVisit]:
+    context = browser.new_context(base_url=asgi_server, viewport=VIEWPORTS[request.param])
     context.set_default_timeout(20_000)
     visit = SiteVisit(context.new_page(), folder_for(RESULTS, request), request.param == "phone")
     yield visit

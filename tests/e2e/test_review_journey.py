@@ -7,15 +7,9 @@ journey does)."""
 
 from __future__ import annotations
 
-import re
-import socket
-import threading
-import time
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from django.db import connection, connections
 from playwright.sync_api import expect
 
 from accounts.roles import Role
@@ -23,84 +17,12 @@ from reputation.models import ReputationEvent, ReviewRequest, ReviewRing
 from tasks.services.items import items_upload
 from tasks.services.projects import project_create, project_publish
 from tests.conftest import TOTP_SECRET
-from tests.e2e.conftest import RESULTS, Journey, sign_in, sign_out
+from tests.e2e.conftest import off_thread, sign_in, sign_out
 from tests.reputation.helpers import at_level, make_ring
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("eager_celery")]
 
 ANSWERS = ["A red bicycle against a wet brick wall.", "Two kids fly a yellow kite."]
-
-
-def off_thread(work: Callable[[], Any]) -> Any:
-    """ORM work that sends socket events, in a thread of its own: not from this thread
-    while the browser's event loop runs in it."""
-    outcome: list[Any] = []
-    errors: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            outcome.append(work())
-        except BaseException as error:
-            errors.append(error)
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join(timeout=60)
-    if errors:
-        raise errors[0]
-    return outcome[0]
-
-
-@pytest.fixture
-def asgi_server(transactional_db: None) -> Iterator[str]:
-    import uvicorn
-    from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
-
-    from pioneer_platform.asgi import application
-
-    database = connections.settings["default"]
-    previous_age = database.get("CONN_MAX_AGE", 0)
-    database["CONN_MAX_AGE"] = 0
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.bind(("127.0.0.1", 0))
-    port = listener.getsockname()[1]
-    config = uvicorn.Config(
-        ASGIStaticFilesHandler(application), ws="wsproto", lifespan="off", log_level="warning"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the ASGI server did not start")
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=15)
-        listener.close()
-        database["CONN_MAX_AGE"] = previous_age
-
-
-@pytest.fixture
-def contexts(browser: Any, asgi_server: str, request: pytest.FixtureRequest) -> Iterator[Any]:
-    opened: list[Any] = []
-    folder = RESULTS / re.sub(r"[^\w.-]+", "_", request.node.nodeid)
-
-    def open_context(name: str, **options: Any) -> Journey:
-        options.setdefault("viewport", {"width": 1200, "height": 900})
-        context = browser.new_context(base_url=asgi_server, **options)
-        context.set_default_timeout(15_000)
-        opened.append(context)
-        return Journey(context.new_page(), folder / name)
-
-    yield open_context
-    for context in opened:
-        context.close()
 
 
 def test_blind_review_live_outcome_and_a_cleared_ring(

@@ -30,11 +30,9 @@ pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("eager_celery")]
 
 
 @pytest.fixture(params=list(VIEWPORTS))
-def visit(
-    request: pytest.FixtureRequest, browser: Any, asgi_live_server: str
-) -> Iterator[SiteVisit]:
+def visit(request: pytest.FixtureRequest, browser: Any, asgi_server: str) -> Iterator[SiteVisit]:
     context = browser.new_context(
-        base_url=asgi_live_server, viewport=VIEWPORTS[request.param], accept_downloads=True
+        base_url=asgi_server, viewport=VIEWPORTS[request.param], accept_downloads=True
     )
     context.set_default_timeout(20_000)
     visit = SiteVisit(context.new_page(), folder_for(RESULTS, request), request.param == "phone")
