@@ -38,9 +38,9 @@ from community.services import workshops as community_workshops
 from kyc.models import Case, CheckAssignment, Question, State
 from kyc.services import documents as kyc_documents
 from ledger import services as ledger_services
-from reputation import penalties as reputation_penalties
 from reputation.models import ReputationScore
-from reputation.reviews import review_claim_next, review_request_create
+from reputation.services.penalties import penalty_appeal, penalty_impose
+from reputation.services.reviews import review_claim_next, review_request_create
 from tasks.services.feed import item_claim_next
 from tasks.services.items import items_upload
 from tasks.services.projects import project_create, project_publish
@@ -464,16 +464,14 @@ class World:
             return self.workshop(kind, ownership)
         if kind in {"penalty", "appealed_penalty"}:
             owner = self.owner(ownership, "pioneer")
-            penalty = reputation_penalties.penalty_impose(
+            penalty = penalty_impose(
                 moderator=self.person("mod_mfa"),
                 user=owner,
                 reason="copied",
                 explanation="The answers match another account's word for word.",
             )
             if kind == "appealed_penalty":
-                penalty = reputation_penalties.penalty_appeal(
-                    user=owner, penalty=penalty, text="They are mine."
-                )
+                penalty = penalty_appeal(user=owner, penalty=penalty, text="They are mine.")
             return str(penalty.public_id)
         if kind == "review":
             request = review_request_create(

@@ -10,11 +10,10 @@ from django.test import TestCase
 from django.utils import timezone
 
 from accounts.models import User
-from reputation import reviews
 from reputation.models import ReputationScore, ReviewRequest
-from reputation.reviews import review_request_create
-from reputation.selectors import user_level
-from reputation.services import event_record
+from reputation.selectors.standing import user_level
+from reputation.services.events import event_record
+from reputation.services.reviews import review_claim_next, review_request_create, review_submit
 
 CONTEXT = {
     "title": "Describe the photo",
@@ -78,11 +77,11 @@ def request_review(author: User, n: int = 0, **kwargs: Any) -> ReviewRequest:
 
 
 def review_once(person: User, accept: bool) -> ReviewRequest:
-    claim = reviews.review_claim_next(reviewer=person)
+    claim = review_claim_next(reviewer=person)
     assert claim is not None
     # The pair check is a job sent on commit.
     with TestCase.captureOnCommitCallbacks(execute=True):
-        reviews.review_submit(
+        review_submit(
             assignment=claim.assignment,
             reviewer=person,
             accept=accept,
