@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 
 from accounts.models import User
 from core.errors import Forbidden, NotFound
@@ -85,6 +86,29 @@ def reviews_of_author(*, author: User, limit: int = 20) -> list[dict[str, Any]]:
 
 def rings_open() -> QuerySet[ReviewRing]:
     return ReviewRing.objects.filter(state=ReviewRing.State.FLAGGED).prefetch_related("members")
+
+
+def rings_for_moderator(*, moderator: User) -> QuerySet[ReviewRing]:
+    """Flagged rings with their members and `held`: how many of the members' reviews of
+    each other are held back, counted in the same query (the page of rings is one query
+    and one for the members, however long it is)."""
+    if not may_moderate_rings(moderator):
+        raise Forbidden("Only moderators see flagged rings.")
+    members = ReviewRing.members.through.objects.filter(
+        reviewring_id=OuterRef(OuterRef("pk"))
+    ).values("user_id")
+    held = (
+        ReviewAssignment.objects.filter(
+            reviewer_id__in=members, author_id__in=members, counted=False
+        )
+        .order_by()
+        .values("counted")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return rings_open().annotate(
+        held=Coalesce(Subquery(held, output_field=IntegerField()), Value(0))
+    )
 
 
 def ring_for_moderator(*, moderator: User, public_id: Any) -> ReviewRing:
