@@ -3,19 +3,18 @@ clears them, or penalised."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.utils import timezone
 
 from accounts.models import User
 from accounts.roles import Role
+from accounts.services import user_grant_role
 from core.errors import Conflict, Forbidden
 from reputation.models import ReputationEvent, ReviewAssignment, ReviewRequest, ReviewRing
-from reputation.services.reviews import review_claim_next, review_submit
+from reputation.services.reviews import review_claim_next
 from reputation.services.rings import ring_clear, ring_penalise, rings_detect
-from tests.reputation.helpers import make_ring, request_review, reviewers
+from tests.reputation.helpers import held_review, make_ring, request_review, reviewers
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_celery")]
 
@@ -47,29 +46,11 @@ def test_ring_members_are_not_handed_each_others_work(user_factory: Any) -> None
     assert review_claim_next(reviewer=outsider) is not None
 
 
-def _held_review(reviewer: User, author: User) -> ReviewRequest:
-    """A reservation taken before the flag went up (made by hand: a claim after it would
-    not hand the work out), then submitted."""
-    request = request_review(author, 20, needed=1)
-    now = timezone.now()
-    ReviewRequest.objects.filter(pk=request.pk).update(open_slots=0)
-    held = ReviewAssignment.objects.create(
-        request=request,
-        reviewer=reviewer,
-        author=author,
-        created_at=now,
-        expires_at=now + timedelta(minutes=5),
-    )
-    review_submit(assignment=held, reviewer=reviewer, accept=True)
-    request.refresh_from_db()
-    return request
-
-
 def test_reviews_inside_a_flagged_ring_wait_for_a_moderator_who_clears_them(
     user_factory: Any,
 ) -> None:
     a, b, _ = make_ring(user_factory)
-    request = _held_review(b, a)
+    request = held_review(b, a)
     assert request.state == ReviewRequest.State.OPEN
     assert request.open_slots == 1  # someone else's review is wanted instead
     assert ReviewAssignment.objects.get(request=request).counted is False
@@ -95,7 +76,7 @@ def test_a_penalised_ring_costs_each_member_and_its_reviews_never_count(
     user_factory: Any,
 ) -> None:
     a, b, _ = make_ring(user_factory)
-    request = _held_review(b, a)
+    request = held_review(b, a)
     moderator = user_factory(roles=[Role.MODERATOR])
 
     ring_penalise(ring=ReviewRing.objects.get(), moderator=moderator, note="Sock puppets")
@@ -111,8 +92,6 @@ def test_only_moderators_resolve_rings_and_never_their_own(user_factory: Any) ->
     ring = ReviewRing.objects.get()
     with pytest.raises(Forbidden):
         ring_clear(ring=ring, moderator=a)
-    from accounts.services import user_grant_role
-
     user_grant_role(user=a, role=Role.MODERATOR)
     a = User.objects.get(pk=a.pk)  # permissions are cached per instance
     with pytest.raises(Forbidden, match="about yourself"):
