@@ -28,6 +28,8 @@ def today() -> int:
 
 
 def level_change_record(*, user: User, source: str, previous: int, score: ReputationScore) -> None:
+    """A level change is a public decision: its log entry is written inside the caller's
+    transaction, after the score rows it follows from (the lock order both paths keep)."""
     entry_record(
         kind="reputation.change",
         payload={
@@ -44,6 +46,8 @@ def level_change_record(*, user: User, source: str, previous: int, score: Reputa
 def score_standing_set(
     score: ReputationScore, *, day: int, history: Iterable[scoring.DayClose]
 ) -> None:
+    """Set `score`'s decayed standing and level at `day` from its exact sums and the day
+    closes before `day`; the caller saves it (one rule for both the event and the rebuild)."""
     current = rules()
     positive, total = int(score.positive_scaled), int(score.total_scaled)
     score.score, score.total = scoring.standing_at(positive, total, day, current)
