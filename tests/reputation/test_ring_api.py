@@ -41,13 +41,16 @@ def test_moderators_see_flagged_rings_with_members_evidence_and_held_reviews(
 ) -> None:
     a, b, _ = make_ring(user_factory)
     held_review(b, a)
+    ring = ReviewRing.objects.get()
     _flagged(user_factory(), user_factory(), state=ReviewRing.State.CLEARED)
-    ring = ReviewRing.objects.get(state=ReviewRing.State.FLAGGED)
+    other = _flagged(user_factory(), user_factory())
 
     response = _moderator(user_factory).get(RINGS)
 
     assert response.status_code == 200, response.content
-    [row] = response.json()["results"]
+    row, other_row = response.json()["results"]
+    # Held reviews are counted per ring: the other ring's members hold none.
+    assert (other_row["id"], other_row["held"]) == (str(other.public_id), 0)
     assert row["id"] == str(ring.public_id)
     assert row["state"] == "flagged"
     assert {(m["id"], m["email"]) for m in row["members"]} == {
