@@ -34,7 +34,9 @@ from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from accounts.models import User
-from reputation import conf, scoring, services
+from reputation import conf, scoring
+from reputation.services.events import event_record
+from reputation.services.scores import scores_recompute
 
 
 def load_people(count: int, prefix: str) -> list[int]:
@@ -132,10 +134,10 @@ def main() -> None:
 
         baseline_seconds, groups = group_by_baseline(today, rules.half_life_days)
         start = time.perf_counter()
-        first = services.scores_recompute(day=today)
+        first = scores_recompute(day=today)
         first_seconds = time.perf_counter() - start
         start = time.perf_counter()
-        steady = services.scores_recompute(day=today)
+        steady = scores_recompute(day=today)
         steady_seconds = time.perf_counter() - start
         baseline_again, _ = group_by_baseline(today, rules.half_life_days)
         baseline_seconds = min(baseline_seconds, baseline_again)
@@ -157,7 +159,7 @@ def main() -> None:
             people_of_writer = list(mine)
             for n in range(args.writes):
                 with transaction.atomic(durable=True):
-                    services.event_record(
+                    event_record(
                         user=people_of_writer[n % 4],
                         source="gold",
                         positive=n % 8 != 0,
@@ -176,7 +178,7 @@ def main() -> None:
         floor_seconds = concurrently(args.writers, insert)
         record_seconds = concurrently(args.writers, record)
         total = args.writers * args.writes
-        assert services.scores_recompute(day=today).differed == []
+        assert scores_recompute(day=today).differed == []
 
     print(f"GROUP BY baseline (decayed weighted counts per person): {baseline_seconds:.2f}s")
     print(

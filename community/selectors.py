@@ -23,7 +23,7 @@ from community.models import (
     WorkshopStatus,
 )
 from core.errors import Forbidden, InvalidInput, NotFound
-from reputation.selectors import has_privilege, user_level
+from reputation.selectors.standing import has_privilege, user_level
 
 if TYPE_CHECKING:
     from accounts.models import User

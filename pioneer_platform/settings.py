@@ -395,10 +395,13 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "COMPONENT_SPLIT_REQUEST": True,
-    # Two fields are called "kind"; these keep the names clients were generated with stable.
+    # Two fields are called "kind" and two "state"; these keep the names clients were
+    # generated with stable.
     "ENUM_NAME_OVERRIDES": {
         "KindEnum": "kyc.models.DocumentKind",
         "ProjectKindEnum": "tasks.kinds.KINDS",
+        "RingStateEnum": "reputation.models.ReviewRing.State",
+        "StateEnum": "kyc.models.State",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

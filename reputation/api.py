@@ -21,8 +21,18 @@ from accounts.models import User
 from core.api import CursorPagination, IsAuthenticatedWithVerifiedEmail
 from core.schema import CONFLICT, ErrorDetailSerializer
 from ledger.schemas import utc_timestamp
-from reputation import conf, penalties, scoring, selectors, services
+from reputation import conf, scoring
 from reputation.models import Penalty, ReputationBatch
+from reputation.selectors import feed
+from reputation.selectors.penalties import penalties_of
+from reputation.selectors.standing import (
+    event_words,
+    events_of,
+    next_step,
+    privileges_of,
+    score_history,
+    standing_of,
+)
 from reputation.serializers import (
     AfterQuery,
     AppealIn,
@@ -35,6 +45,7 @@ from reputation.serializers import (
     PenaltyOut,
     ScorePageOut,
 )
+from reputation.services import penalties
 
 MISSING = OpenApiResponse(ErrorDetailSerializer, description="no such penalty (or not yours)")
 
@@ -65,8 +76,8 @@ class EventFeedView(PublicView):
         query = AfterQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         limit = query.validated_data["limit"]
-        events = list(selectors.public_events(after=query.validated_data["after"])[:limit])
-        results = [services.public_event(event) for event in events]
+        events = list(feed.public_events(after=query.validated_data["after"])[:limit])
+        results = [feed.public_event(event) for event in events]
         last = events[-1].id if events else None
         return Response({"results": results, "next": _next(request, last, len(events) == limit)})
 
@@ -117,19 +128,19 @@ class ScoreListView(PublicView):
         rules = conf.rules()
         now = timezone.now()
         day = scoring.day_number(now)
-        through = selectors.latest_event_id()
+        through = feed.latest_event_id()
         paginator = ScorePagination()
         page = paginator.paginate_queryset(
-            selectors.scores_for_public(day=day, grace_days=rules.grace_days), request, view=self
+            feed.scores_for_public(day=day, grace_days=rules.grace_days), request, view=self
         )
         rows = list(page or [])
-        standings = selectors.standings_at(rows, day=day, rules=rules)
+        standings = feed.standings_at(rows, day=day, rules=rules)
         results = []
         for score in rows:
             value, evidence, level = standings[score.user_id]
             results.append(
                 {
-                    "person": services.person_pseudonym(score.user),
+                    "person": feed.person_pseudonym(score.user),
                     "score": value,
                     "evidence": evidence,
                     "level": level,
@@ -149,21 +160,19 @@ class ScoreListView(PublicView):
 
 
 def my_reputation(user: User) -> dict[str, Any]:
-    standing = selectors.standing_of(user=user)
-    step = selectors.next_step(
-        level=standing.level, positive=standing.positive, total=standing.evidence
-    )
+    standing = standing_of(user=user)
+    step = next_step(level=standing.level, positive=standing.positive, total=standing.evidence)
     return {
         "score": standing.score,
         "evidence": standing.evidence,
         "level": standing.level,
-        "privileges": selectors.privileges_of(standing.level),
+        "privileges": privileges_of(standing.level),
         "next_step": None
         if step is None
         else {"level": step.level, "gains": step.gains, "words": step.words},
         "history": [
             {"date": scoring.EPOCH + timedelta(days=day), "score": value}
-            for day, value in selectors.score_history(user=user)
+            for day, value in score_history(user=user)
         ],
         "events": [
             {
@@ -172,12 +181,12 @@ def my_reputation(user: User) -> dict[str, Any]:
                 "positive": event.positive,
                 "weight": event.weight,
                 "reason": event.reason,
-                "words": selectors.event_words(event),
+                "words": event_words(event),
                 "created_at": event.created_at,
             }
-            for event in selectors.events_of(user=user)
+            for event in events_of(user=user)
         ],
-        "penalties": list(selectors.penalties_of(user=user)),
+        "penalties": list(penalties_of(user=user)),
     }
 
 

@@ -7,7 +7,7 @@ class ReputationConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts.hooks import register_level_provider, register_next_step_provider
-        from reputation.selectors import next_step_summary, user_level
+        from reputation.selectors.standing import next_step_summary, user_level
 
         register_level_provider(lambda user: user_level(user=user))
         register_next_step_provider(lambda user: next_step_summary(user=user))

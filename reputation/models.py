@@ -171,7 +171,7 @@ class ReviewRequest(models.Model):
     """One piece of work waiting for `needed` independent reviews.
 
     `open_slots` = reviews still wanted - live reservations, kept by
-    `reputation.services_review` only, under the row's lock, so "may this be handed out"
+    `reputation.services.reviews` only, under the row's lock, so "may this be handed out"
     is one indexed comparison (as `tasks.Item.open_slots`)."""
 
     class State(models.TextChoices):

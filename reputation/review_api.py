@@ -1,4 +1,4 @@
-"""The peer review API: thin views over `reputation.reviews`."""
+"""The peer review API: thin views over `reputation.services.reviews`."""
 
 from __future__ import annotations
 
@@ -13,8 +13,9 @@ from rest_framework.views import APIView
 from accounts.models import User
 from core.schema import CONFLICT, Link, response_links
 from reputation import review_rules as rules
-from reputation import reviews
 from reputation.models import ReviewAssignment
+from reputation.selectors.reviews import review_for_reviewer
+from reputation.services import reviews
 
 
 class ReasonSerializer(serializers.Serializer):
@@ -120,7 +121,7 @@ class ReviewSubmitView(APIView):
         data.is_valid(raise_exception=True)
         user = _user(request)
         reviews.require_reviewer(user)
-        assignment = reviews.review_for_reviewer(reviewer=user, public_id=public_id)
+        assignment = review_for_reviewer(reviewer=user, public_id=public_id)
         done = reviews.review_submit(
             assignment=assignment,
             reviewer=user,

@@ -1,7 +1,7 @@
 """Peer review, pure: reason codes, reviewer weights, the weighted majority and ring detection.
 
 No Django import, so the rules can be tested with tables and read by anyone checking an
-outcome. `reputation.reviews` applies them to rows.
+outcome. `reputation.services.reviews` applies them to rows.
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
 """Review pages: the review work page (keyboard-driven like task work) and the
-moderators' page of flagged rings. Thin views over `reputation.reviews`."""
+moderators' page of flagged rings. Thin views over `reputation.services.reviews` and
+`reputation.services.rings`."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.mfa import second_factor_required
@@ -16,14 +18,21 @@ from accounts.models import User
 from core.errors import DomainError
 from core.types import AuthenticatedHttpRequest
 from reputation import review_rules as rules
-from reputation import reviews
 from reputation.models import ReviewAssignment, ReviewRing
-from reputation.selectors import has_privilege
+from reputation.selectors.reviews import (
+    held_reviews,
+    may_moderate_rings,
+    review_for_reviewer,
+    reviews_of_author,
+    ring_for_moderator,
+    rings_open,
+)
+from reputation.selectors.standing import has_privilege
+from reputation.services import reviews
+from reputation.services import rings as ring_services
 
 
 def _held(user: User) -> ReviewAssignment | None:
-    from django.utils import timezone
-
     return (
         ReviewAssignment.objects.select_related("request")
         .filter(
@@ -44,7 +53,7 @@ def review_work(request: AuthenticatedHttpRequest) -> HttpResponse:
         "accept_reasons": rules.ACCEPT_REASONS,
         "reject_reasons": rules.REJECT_REASONS,
         "comment_max": rules.COMMENT_MAX_LENGTH,
-        "mine": reviews.reviews_of_author(author=request.user),
+        "mine": reviews_of_author(author=request.user),
     }
     return render(request, "reviews/work.html", context)
 
@@ -67,7 +76,7 @@ def review_next(request: AuthenticatedHttpRequest) -> HttpResponse:
 def review_submit(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
     accept = {"accept": True, "reject": False}.get(request.POST.get("verdict", ""))
     try:
-        assignment = reviews.review_for_reviewer(reviewer=request.user, public_id=public_id)
+        assignment = review_for_reviewer(reviewer=request.user, public_id=public_id)
         reviews.review_submit(
             assignment=assignment,
             reviewer=request.user,
@@ -89,7 +98,7 @@ def review_submit(request: AuthenticatedHttpRequest, public_id: str) -> HttpResp
 
 
 def _require_moderator(user: User) -> None:
-    if not reviews.may_moderate_rings(user):
+    if not may_moderate_rings(user):
         raise Http404("No such page.")
 
 
@@ -116,7 +125,7 @@ def _ring_rows(rings: list[ReviewRing]) -> list[dict[str, Any]]:
                 "ring": ring,
                 "members": [_name(user) for user in ring.members.all()],
                 "favours": favours,
-                "held": reviews.held_reviews(ring=ring),
+                "held": held_reviews(ring=ring),
             }
         )
     return rows
@@ -133,14 +142,14 @@ def _name(user: User | None) -> str:
 @require_GET
 def rings(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_moderator(request.user)
-    flagged = list(reviews.rings_open().order_by("created_at")[:100])
+    flagged = list(rings_open().order_by("created_at")[:100])
     return render(request, "reviews/rings.html", {"rows": _ring_rows(flagged)})
 
 
 def _resolve(request: AuthenticatedHttpRequest, public_id: str, action: Any, done: str) -> Any:
     _require_moderator(request.user)
     try:
-        ring = reviews.ring_for_moderator(moderator=request.user, public_id=public_id)
+        ring = ring_for_moderator(moderator=request.user, public_id=public_id)
         action(ring=ring, moderator=request.user, note=request.POST.get("note", ""))
     except DomainError as error:
         messages.error(request, error.message)
@@ -154,7 +163,7 @@ def _resolve(request: AuthenticatedHttpRequest, public_id: str, action: Any, don
 @require_POST
 def ring_clear(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
     return _resolve(
-        request, public_id, reviews.ring_clear, "Cleared: their reviews of each other count."
+        request, public_id, ring_services.ring_clear, "Cleared: their reviews of each other count."
     )
 
 
@@ -163,5 +172,5 @@ def ring_clear(request: AuthenticatedHttpRequest, public_id: str) -> HttpRespons
 @require_POST
 def ring_penalise(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
     return _resolve(
-        request, public_id, reviews.ring_penalise, "Penalised: each member was told why."
+        request, public_id, ring_services.ring_penalise, "Penalised: each member was told why."
     )

@@ -54,7 +54,8 @@ LEVELS: tuple[tuple[float, float], ...] = (
 TOP_LEVEL = len(LEVELS) + 1
 
 
-# The one table of what each level unlocks; `reputation.selectors.has_privilege` reads it.
+# The one table of what each level unlocks; `reputation.selectors.standing.has_privilege`
+# reads it.
 PRIVILEGES: dict[str, int] = {
     "review_peers": 2,
     "validator_candidate": 3,

@@ -1,9 +1,9 @@
 """The statements of `event_record` on PostgreSQL: lock, read, then write.
 
-`reputation.services.event_record` decides what an event does (the rules are Python, in
-`reputation.scoring`); on PostgreSQL it locks the person's score row, reads their newest
-day rows, and writes the event, the day row and the score in one statement of
-data-modifying CTEs: three round trips and no ORM query building. Other databases take
+`reputation.services.events.event_record` decides what an event does (the rules are
+Python, in `reputation.scoring`); on PostgreSQL it locks the person's score row, reads
+their newest day rows, and writes the event, the day row and the score in one statement
+of data-modifying CTEs: three round trips and no ORM query building. Other databases take
 the ORM path in the service.
 """
 

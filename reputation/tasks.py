@@ -6,18 +6,18 @@ from __future__ import annotations
 from celery import shared_task
 
 from accounts.models import User
-from reputation import reviews, services
+from reputation.services import batches, reviews, rings, scores
 
 
 @shared_task(acks_late=True, ignore_result=True)
 def recompute_scores() -> None:
-    services.scores_recompute()
+    scores.scores_recompute()
 
 
 @shared_task(acks_late=True, ignore_result=True)
 def commit_event_batches() -> None:
     # Drain the backlog a batch at a time, each in its own transaction.
-    while services.batch_commit() is not None:
+    while batches.batch_commit() is not None:
         pass
 
 
@@ -25,7 +25,7 @@ def commit_event_batches() -> None:
 def check_pair(first_id: int, second_id: int) -> None:
     people = {user.pk: user for user in User.objects.filter(pk__in=[first_id, second_id])}
     if len(people) == 2:
-        reviews.rings_check_pair(first=people[first_id], second=people[second_id])
+        rings.rings_check_pair(first=people[first_id], second=people[second_id])
 
 
 @shared_task(acks_late=True, ignore_result=True)
@@ -35,4 +35,4 @@ def sweep_review_reservations() -> None:
 
 @shared_task(acks_late=True, ignore_result=True)
 def detect_rings() -> None:
-    reviews.rings_detect()
+    rings.rings_detect()

@@ -15,34 +15,46 @@ from accounts.models import User
 from core.errors import DomainError
 from core.middleware import form_error
 from core.types import AuthenticatedHttpRequest
-from reputation import penalties, profiles, selectors
 from reputation.chart import score_chart
 from reputation.forms import AppealForm, DecisionForm, PenaltyForm, VisibilityForm
 from reputation.models import Penalty
+from reputation.selectors.penalties import appeals_pending, penalties_of, penalties_recent
+from reputation.selectors.standing import (
+    PRIVILEGE_WORDS,
+    event_words,
+    events_of,
+    next_step,
+    privileges_of,
+    score_history,
+    shows_display_name,
+    standing_of,
+    user_level,
+)
+from reputation.services import penalties, profiles
 
 
 def _privileges(level: int) -> list[str]:
-    return [selectors.PRIVILEGE_WORDS[name] for name in selectors.privileges_of(level)]
+    return [PRIVILEGE_WORDS[name] for name in privileges_of(level)]
 
 
 @login_required
 @require_GET
 def mine(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
-    standing = selectors.standing_of(user=user)
-    events = selectors.events_of(user=user)
+    standing = standing_of(user=user)
+    events = events_of(user=user)
     context = {
         "standing": standing,
-        "next_step": selectors.next_step(
+        "next_step": next_step(
             level=standing.level, positive=standing.positive, total=standing.evidence
         ),
         "privileges": _privileges(standing.level),
-        "chart": score_chart(selectors.score_history(user=user)),
-        "events": [(event, selectors.event_words(event)) for event in events],
-        "penalties": list(selectors.penalties_of(user=user)),
+        "chart": score_chart(score_history(user=user)),
+        "events": [(event, event_words(event)) for event in events],
+        "penalties": list(penalties_of(user=user)),
         "appeal_form": AppealForm(),
         "visibility_form": VisibilityForm(
-            initial={"show_display_name": selectors.shows_display_name(user=user)}
+            initial={"show_display_name": shows_display_name(user=user)}
         ),
     }
     return render(request, "reputation/mine.html", context)
@@ -88,8 +100,8 @@ def public_profile(request: HttpRequest, public_id: str) -> HttpResponse:
     person = User.objects.select_related("profile").filter(public_id=key, is_active=True).first()
     if person is None:
         raise Http404("No such person.")
-    level = selectors.user_level(user=person)
-    name = person.profile.display_name if selectors.shows_display_name(user=person) else ""
+    level = user_level(user=person)
+    name = person.profile.display_name if shows_display_name(user=person) else ""
     return render(
         request,
         "reputation/profile.html",
@@ -119,12 +131,12 @@ def _moderation_page(
     decision_forms = decision_forms or {}
     appeals = [
         (penalty, decision_forms.get(penalty.pk, DecisionForm(prefix=str(penalty.public_id))))
-        for penalty in selectors.appeals_pending()[:50]
+        for penalty in appeals_pending()[:50]
     ]
     context = {
         "form": form or PenaltyForm(),
         "appeals": appeals,
-        "recent": selectors.penalties_recent(),
+        "recent": penalties_recent(),
     }
     return render(request, "reputation/moderation.html", context, status=status)
 

@@ -13,7 +13,7 @@ from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
 from core.errors import Forbidden, NotFound
-from reputation import selectors as reputation_selectors
+from reputation.selectors import standing as reputation_standing
 from tasks.models import (
     Answer,
     Assignment,
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 def user_level(*, user: User) -> int:
     """The person's reputation level (1 = newcomer), from the reputation app."""
-    return int(reputation_selectors.user_level(user=user))
+    return int(reputation_standing.user_level(user=user))
 
 
 def may_work_tasks(*, user: User) -> bool:

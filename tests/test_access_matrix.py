@@ -38,9 +38,9 @@ from community.services import workshops as community_workshops
 from kyc.models import Case, CheckAssignment, Question, State
 from kyc.services import documents as kyc_documents
 from ledger import services as ledger_services
-from reputation import penalties as reputation_penalties
-from reputation.models import ReputationScore
-from reputation.reviews import review_claim_next, review_request_create
+from reputation.models import ReputationScore, ReviewRing
+from reputation.services.penalties import penalty_appeal, penalty_impose
+from reputation.services.reviews import review_claim_next, review_request_create
 from tasks.services.feed import item_claim_next
 from tasks.services.items import items_upload
 from tasks.services.projects import project_create, project_publish
@@ -85,6 +85,8 @@ ITEMS = [{"payload": {"text": "one more"}}]
 PENALTY = "reputation/penalties/<str:public_id>/"
 APPEAL = {"text": "I answered every item myself."}
 OVERTURN = {"decision": "overturned", "note": "The answers were the person's own."}
+RING = "reputation/rings/<str:public_id>/"
+RING_NOTE = {"note": "They accept only each other's work."}
 
 # fmt: off
 MATRIX: list[Row] = [
@@ -288,6 +290,16 @@ MATRIX: list[Row] = [
                                                      NA, 403, 403, 403, 403, SELF, 403),
     row("POST", PENALTY + "decide/", "appealed_penalty:foreign", OVERTURN,
                                                      401, 403, 403, 403, 403, 200, 403),
+    # Flagged review rings: moderators (after their second factor) see and decide them,
+    # never a ring they are a member of.
+    row("GET", "reputation/rings/", None, None,      401, 403, 403, 403, 403, 200, 403),
+    row("POST", RING + "clear/", "ring:own", None,   NA, 403, 403, 403, 403, SELF, 403),
+    row("POST", RING + "clear/", "ring:foreign", None,
+                                                     401, 403, 403, 403, 403, 200, 403),
+    row("POST", RING + "penalise/", "ring:own", RING_NOTE,
+                                                     NA, 403, 403, 403, 403, SELF, 403),
+    row("POST", RING + "penalise/", "ring:foreign", RING_NOTE,
+                                                     401, 403, 403, 403, 403, 200, 403),
     # Peer review opens at reputation level 2, whatever the role; nobody here has it.
     row("GET", "reviews/next/", None, None,   401, 403, 403, 403, 403, 403, 403),
     # A review handed to the caller (raised to level 2 for it); one handed to someone else
@@ -464,16 +476,14 @@ class World:
             return self.workshop(kind, ownership)
         if kind in {"penalty", "appealed_penalty"}:
             owner = self.owner(ownership, "pioneer")
-            penalty = reputation_penalties.penalty_impose(
+            penalty = penalty_impose(
                 moderator=self.person("mod_mfa"),
                 user=owner,
                 reason="copied",
                 explanation="The answers match another account's word for word.",
             )
             if kind == "appealed_penalty":
-                penalty = reputation_penalties.penalty_appeal(
-                    user=owner, penalty=penalty, text="They are mine."
-                )
+                penalty = penalty_appeal(user=owner, penalty=penalty, text="They are mine.")
             return str(penalty.public_id)
         if kind == "review":
             request = review_request_create(
@@ -490,6 +500,14 @@ class World:
             if ownership == "foreign":
                 ReputationScore.objects.filter(user=reviewer).update(level=1)
             return str(claim.assignment.public_id)
+        if kind == "ring":
+            members = [self.owner(ownership, "verified"), self.person("verified")]
+            ring = ReviewRing.objects.create(
+                key="-".join(str(member.pk) for member in sorted(members, key=lambda m: m.pk)),
+                evidence={"window_days": 30, "favours": []},
+            )
+            ring.members.set(members)
+            return str(ring.public_id)
         if kind == "room":
             if ownership == "own":
                 return "lounge"

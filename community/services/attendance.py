@@ -21,7 +21,7 @@ from community import selectors
 from community.models import Attendance, Registration, RegistrationStatus, Workshop, WorkshopStatus
 from community.services.common import lock_registration, lock_workshop, log, utc_text
 from core.errors import Conflict, Forbidden, InvalidInput
-from reputation.services import event_record
+from reputation.services.events import event_record
 
 if TYPE_CHECKING:
     from accounts.models import User

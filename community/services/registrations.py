@@ -33,7 +33,7 @@ from community.services.common import (
     utc_text,
 )
 from core.errors import Conflict, Forbidden, InvalidInput
-from reputation.selectors import user_level
+from reputation.selectors.standing import user_level
 
 if TYPE_CHECKING:
     from accounts.models import User

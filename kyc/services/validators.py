@@ -13,7 +13,7 @@ from accounts.services import notify_user
 from kyc.accuracy import validator_accuracy
 from kyc.models import Case, State, ValidatorStanding, ValidatorVote
 from reputation.models import ReputationEvent
-from reputation.services import event_record
+from reputation.services.events import event_record
 
 
 def votes_score(*, case: Case, target: str) -> None:

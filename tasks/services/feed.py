@@ -30,7 +30,7 @@ from accounts.services import notification_send
 from core import strict_json
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from reputation.models import ReputationEvent
-from reputation.services import event_record
+from reputation.services.events import event_record
 from tasks import conf, kinds, statements
 from tasks.models import (
     Answer,

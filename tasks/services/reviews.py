@@ -13,7 +13,7 @@ from typing import Any
 
 from accounts.services import notify_user
 from reputation.models import ReviewRequest
-from reputation.reviews import review_request_create
+from reputation.services.reviews import review_request_create
 from tasks.models import Answer, Project
 
 SUBJECT = "tasks.answer:"

@@ -58,6 +58,12 @@ def test_error_shapes_are_components(schema: dict[str, Any]) -> None:
         ("get", "/api/v1/me/", {"200", "401", "403", "429"}),
         # answers 200 with the count erased, or 409 while the case is under review
         ("delete", "/api/v1/kyc/me/data/", {"200", "400", "401", "403", "409", "429"}),
+        # moderators only; an unknown ring; a ring decided already
+        (
+            "post",
+            "/api/v1/reputation/rings/{public_id}/penalise/",
+            {"200", "400", "401", "403", "404", "409", "413", "415", "429"},
+        ),
         # 201 for a new case (not 200)
         ("post", "/api/v1/kyc/cases/", {"201", "400", "401", "403", "409", "413", "415", "429"}),
     ],
@@ -88,6 +94,9 @@ def test_paged_lists_are_documented_as_pages(schema: dict[str, Any]) -> None:
     page = schema["components"]["schemas"][credits["$ref"].rsplit("/", 1)[1]]
     assert page["type"] == "object"
     assert set(page["required"]) >= {"results", "balance", "next", "previous"}
+    rings = body_schema(operation(schema, "get", "/api/v1/reputation/rings/")["responses"]["200"])
+    page = schema["components"]["schemas"][rings["$ref"].rsplit("/", 1)[1]]
+    assert set(page["properties"]) == {"results", "next", "previous"}
     feed = body_schema(operation(schema, "get", "/api/v1/projects/")["responses"]["200"])
     assert schema["components"]["schemas"][feed["$ref"].rsplit("/", 1)[1]]["type"] == "object"
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from reputation import services
+from reputation.services.events import event_record
 from tests.e2e.conftest import Journey, open_menu_on_a_phone, sign_in
 
 pytestmark = pytest.mark.e2e
@@ -23,7 +23,7 @@ def test_reputation_page_and_public_profile(
     start = datetime.now(UTC) - timedelta(days=4)
     for day in range(5):
         for n in range(4):
-            services.event_record(
+            event_record(
                 user=person,
                 source="gold",
                 positive=not (day == 0 and n == 3),

@@ -10,11 +10,10 @@ from django.test import TestCase
 from django.utils import timezone
 
 from accounts.models import User
-from reputation import reviews
-from reputation.models import ReputationScore, ReviewRequest
-from reputation.reviews import review_request_create
-from reputation.selectors import user_level
-from reputation.services import event_record
+from reputation.models import ReputationScore, ReviewAssignment, ReviewRequest
+from reputation.selectors.standing import user_level
+from reputation.services.events import event_record
+from reputation.services.reviews import review_claim_next, review_request_create, review_submit
 
 CONTEXT = {
     "title": "Describe the photo",
@@ -78,11 +77,11 @@ def request_review(author: User, n: int = 0, **kwargs: Any) -> ReviewRequest:
 
 
 def review_once(person: User, accept: bool) -> ReviewRequest:
-    claim = reviews.review_claim_next(reviewer=person)
+    claim = review_claim_next(reviewer=person)
     assert claim is not None
     # The pair check is a job sent on commit.
     with TestCase.captureOnCommitCallbacks(execute=True):
-        reviews.review_submit(
+        review_submit(
             assignment=claim.assignment,
             reviewer=person,
             accept=accept,
@@ -107,3 +106,21 @@ def make_ring(user_factory: Any) -> tuple[User, User, User]:
         for _ in range(3):
             assert review_once(person, True).author_id != c.pk
     return a, b, c
+
+
+def held_review(reviewer: User, author: User) -> ReviewRequest:
+    """A reservation taken before the flag went up (made by hand: a claim after it would
+    not hand the work out), then submitted."""
+    request = request_review(author, 20, needed=1)
+    now = timezone.now()
+    ReviewRequest.objects.filter(pk=request.pk).update(open_slots=0)
+    held = ReviewAssignment.objects.create(
+        request=request,
+        reviewer=reviewer,
+        author=author,
+        created_at=now,
+        expires_at=now + timedelta(minutes=5),
+    )
+    review_submit(assignment=held, reviewer=reviewer, accept=True)
+    request.refresh_from_db()
+    return request

@@ -8,8 +8,13 @@ import pytest
 from rest_framework.test import APIClient
 
 from accounts.roles import Role
-from reputation import penalties, scoring, services
+from core.errors import Forbidden
+from reputation import scoring
 from reputation.models import Penalty, ReputationEvent, ReputationScore
+from reputation.selectors.feed import person_pseudonym
+from reputation.services.events import event_record
+from reputation.services.penalties import penalty_impose
+from reputation.services.scores import scores_recompute
 from tests.conftest import sign_in_with_totp
 
 pytestmark = pytest.mark.django_db
@@ -17,7 +22,7 @@ pytestmark = pytest.mark.django_db
 
 def _gold(user: Any, count: int, positive: bool = True) -> None:
     for n in range(count):
-        services.event_record(user=user, source="gold", positive=positive, subject=f"t.a:{n}")
+        event_record(user=user, source="gold", positive=positive, subject=f"t.a:{n}")
 
 
 def test_the_event_feed_pages_with_after_and_names_nobody(
@@ -42,7 +47,7 @@ def test_the_event_feed_pages_with_after_and_names_nobody(
         assert person.email not in body
         assert str(person.public_id) not in body
     assert "t.a:" not in body  # subjects can point at content
-    assert first["results"][0]["person"] == services.person_pseudonym(people[0])
+    assert first["results"][0]["person"] == person_pseudonym(people[0])
 
 
 @pytest.mark.parametrize(
@@ -73,7 +78,7 @@ def test_public_scores_match_the_rebuild_from_events(
     facts = [
         scoring.EventFact(
             event.id,
-            services.person_pseudonym(event.user),
+            person_pseudonym(event.user),
             event.day,
             event.positive,
             scoring.weight_milli(event.weight),
@@ -136,7 +141,7 @@ def test_a_penalty_is_seen_appealed_once_and_overturned(user_factory: Any) -> No
     score = ReputationScore.objects.get(user=person)
     assert score.level == 2
     assert score.total == 12.0
-    assert services.scores_recompute().differed == []
+    assert scores_recompute().differed == []
     twice = decider.post(url + "decide/", {"decision": "upheld", "note": "No."}, format="json")
     assert twice.status_code == 409
 
@@ -168,8 +173,6 @@ def test_bad_penalties_are_refused_and_nothing_is_written(
 
 def test_a_moderator_cannot_penalise_themselves(user_factory: Any) -> None:
     moderator = user_factory(roles=[Role.MODERATOR], totp=True)
-    with pytest.raises(penalties.Forbidden):
-        penalties.penalty_impose(
-            moderator=moderator, user=moderator, reason="copied", explanation="x"
-        )
+    with pytest.raises(Forbidden):
+        penalty_impose(moderator=moderator, user=moderator, reason="copied", explanation="x")
     assert ReputationEvent.objects.count() == 0

@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 from django.db import connections
 
-from reputation import services
 from reputation.models import ReputationEvent
+from reputation.services.events import event_record
+from reputation.services.scores import scores_recompute
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -24,7 +25,7 @@ def test_writers_and_the_rebuild_run_together(postgres: None, user_factory: Any)
             barrier.wait()
             for n in range(25):
                 # Two writers per person, so they also queue on the same score row.
-                services.event_record(
+                event_record(
                     user=people[index % 6],
                     source="gold",
                     positive=n % 4 != 0,
@@ -39,7 +40,7 @@ def test_writers_and_the_rebuild_run_together(postgres: None, user_factory: Any)
         try:
             barrier.wait()
             for _ in range(4):
-                services.scores_recompute()
+                scores_recompute()
         except BaseException as error:
             errors.append(error)
         finally:
@@ -53,4 +54,4 @@ def test_writers_and_the_rebuild_run_together(postgres: None, user_factory: Any)
         thread.join(timeout=120)
     assert errors == []
     assert ReputationEvent.objects.count() == 200
-    assert services.scores_recompute().differed == []
+    assert scores_recompute().differed == []

@@ -10,8 +10,9 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from accounts.roles import Role
-from reputation import profiles, services
 from reputation.models import Penalty, ReputationEvent
+from reputation.services.events import event_record
+from reputation.services.profiles import public_profile_set
 from tests.conftest import pages_client, sign_in_with_totp
 
 pytestmark = pytest.mark.django_db
@@ -21,7 +22,7 @@ def _history(user: Any, days: int = 5) -> None:
     start = datetime.now(UTC) - timedelta(days=days)
     for day in range(days + 1):
         for n in range(3):
-            services.event_record(
+            event_record(
                 user=user,
                 source="gold",
                 positive=n != 2,
@@ -60,13 +61,13 @@ def test_the_public_profile_shows_a_name_only_when_chosen(user_factory: Any) -> 
     person.profile.display_name = "Ada Reviewer"
     person.profile.save()
     for n in range(12):
-        services.event_record(user=person, source="gold", positive=True, subject=f"t.a:{n}")
+        event_record(user=person, source="gold", positive=True, subject=f"t.a:{n}")
     html = Client().get(f"/u/{person.public_id}/").content.decode()
     assert "Level 2" in html
     assert "review other people&#x27;s answers" in html
     assert "Ada Reviewer" not in html
     assert person.email not in html
-    profiles.public_profile_set(user=person, show_display_name=True)
+    public_profile_set(user=person, show_display_name=True)
     assert "Ada Reviewer" in Client().get(f"/u/{person.public_id}/").content.decode()
     assert Client().get("/u/not-a-uuid/").status_code == 404
 

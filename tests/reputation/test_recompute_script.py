@@ -11,8 +11,10 @@ import pytest
 from django.db import connection
 
 from ledger import services as ledger_services
-from reputation import services
 from reputation.models import ReputationEvent
+from reputation.selectors.feed import person_pseudonym
+from reputation.services.batches import batch_commit
+from reputation.services.events import event_record
 
 SCRIPT = Path(__file__).resolve().parents[2] / "tools" / "recompute_reputation.py"
 
@@ -28,11 +30,11 @@ def reputation_history(transactional_db: None, user_factory: Any) -> list[Any]:
     people = [user_factory() for _ in range(3)]
     for n, person in enumerate(people):
         for k in range(6 + 4 * n):
-            services.event_record(
+            event_record(
                 user=person, source="gold", positive=k % 5 != 0, subject=f"t.a:{k}", weight=1.5
             )
-    services.batch_commit()
-    services.event_record(user=people[0], source="workshop", positive=True, subject="c.w:1")
+    batch_commit()
+    event_record(user=people[0], source="workshop", positive=True, subject="c.w:1")
     ledger_services.tree_head_publish()
     return people
 
@@ -61,7 +63,7 @@ def test_editing_one_event_row_makes_it_fail(
     result = run(live_server.url)
     assert result.returncode == 1
     assert "FAIL  batch of events" in result.stdout  # the log no longer backs the feed
-    assert f"FAIL  person {services.person_pseudonym(victim)}" in result.stdout
+    assert f"FAIL  person {person_pseudonym(victim)}" in result.stdout
 
 
 def test_script_uses_no_platform_code() -> None:

@@ -6,8 +6,10 @@ import pytest
 
 from core.models import AppendOnlyError
 from ledger.models import Leaf
-from reputation import scoring, selectors, services
+from reputation import scoring
 from reputation.models import ReputationEvent
+from reputation.selectors.standing import has_privilege, user_level
+from reputation.services.events import event_record
 
 
 @pytest.mark.parametrize(
@@ -29,10 +31,10 @@ def test_more_evidence_at_the_same_share_scores_higher() -> None:
 
 @pytest.mark.django_db
 def test_events_raise_the_level_and_log_the_change(user: Any) -> None:
-    assert selectors.user_level(user=user) == 1
+    assert user_level(user=user) == 1
     for n in range(12):
-        services.event_record(user=user, source="gold", positive=True, subject=f"tasks.answer:{n}")
-    assert selectors.user_level(user=user) == 2
+        event_record(user=user, source="gold", positive=True, subject=f"tasks.answer:{n}")
+    assert user_level(user=user) == 2
     [entry] = Leaf.objects.filter(kind="reputation.change")
     assert '"level":2' in entry.data
     assert user.email not in entry.data
@@ -53,7 +55,7 @@ def test_events_raise_the_level_and_log_the_change(user: Any) -> None:
 def test_bad_events_are_refused(user: Any, kwargs: dict[str, Any], field: str) -> None:
     arguments = {"user": user, "source": "gold", "positive": True, "subject": "x:1", **kwargs}
     with pytest.raises(ValueError, match=f"^{field}:"):
-        services.event_record(**arguments)
+        event_record(**arguments)
     assert ReputationEvent.objects.count() == 0
 
 
@@ -74,10 +76,10 @@ def test_has_privilege_follows_the_level_table(
     from reputation.models import ReputationScore
 
     ReputationScore.objects.create(user=user, level=level)
-    assert selectors.has_privilege(user, privilege) is expected
+    assert has_privilege(user, privilege) is expected
 
 
 @pytest.mark.django_db
 def test_has_privilege_refuses_an_unknown_name(user: Any) -> None:
     with pytest.raises(ValueError, match="unknown privilege"):
-        selectors.has_privilege(user, "fly")
+        has_privilege(user, "fly")

@@ -9,8 +9,8 @@ from django.test import Client, TestCase
 from rest_framework.test import APIClient
 
 from accounts.roles import Role
-from reputation import reviews
 from reputation.models import ReviewAssignment, ReviewRing
+from reputation.selectors.reviews import rings_open
 from tests.conftest import pages_client, sign_in_with_totp
 from tests.reputation.helpers import make_ring, request_review, reviewers
 
@@ -92,4 +92,4 @@ def test_a_moderator_reads_the_evidence_and_clears_a_ring(
         done = client.post(f"/reviews/rings/{ring.public_id}/clear/", {"note": "ok"}, follow=True)
     assert "Cleared" in done.content.decode()
     assert ReviewRing.objects.get().state == ReviewRing.State.CLEARED
-    assert reviews.rings_open().count() == 0
+    assert rings_open().count() == 0

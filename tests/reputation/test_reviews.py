@@ -11,8 +11,9 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import User
-from reputation import reviews
 from reputation.models import ReputationEvent, ReviewAssignment, ReviewRequest
+from reputation.selectors.reviews import reviews_of_author
+from reputation.services.reviews import review_claim_next
 from reputation.signals import review_decided
 from tests.reputation.helpers import CONTEXT, at_level, request_review, reviewers, with_score
 
@@ -126,7 +127,7 @@ def test_three_reviews_decide_by_weighted_majority_and_record_events(user_factor
         }
     ]
     # The author reads the outcome and the reasons, never who gave them.
-    [mine] = reviews.reviews_of_author(author=author)
+    [mine] = reviews_of_author(author=author)
     assert mine["accepted"] is True
     assert [r["reason_codes"] for r in mine["reviews"]] == [["incomplete"], [], ["clear"]]
     assert str(heavy.public_id) not in json.dumps(mine, default=str)
@@ -212,7 +213,7 @@ def _own(reviewer: User, author: User) -> str:
 
 def _foreign(reviewer: User, author: User) -> str:
     other = at_level(User.objects.create(email="other-reviewer@example.com"), 2)
-    return str(reviews.review_claim_next(reviewer=other).assignment.public_id)  # type: ignore[union-attr]
+    return str(review_claim_next(reviewer=other).assignment.public_id)  # type: ignore[union-attr]
 
 
 def _fresh(reviewer: User, author: User) -> str:

@@ -11,7 +11,7 @@ import pytest
 from django.db import connection
 
 from reputation.models import ReviewAssignment, ReviewRequest
-from reputation.reviews import review_claim_next, review_submit
+from reputation.services.reviews import review_claim_next, review_submit
 from tests.reputation.helpers import request_review, reviewers
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.integration]

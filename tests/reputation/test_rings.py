@@ -3,18 +3,18 @@ clears them, or penalised."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.utils import timezone
 
 from accounts.models import User
 from accounts.roles import Role
+from accounts.services import user_grant_role
 from core.errors import Conflict, Forbidden
-from reputation import reviews
 from reputation.models import ReputationEvent, ReviewAssignment, ReviewRequest, ReviewRing
-from tests.reputation.helpers import make_ring, request_review, reviewers
+from reputation.services.reviews import review_claim_next
+from reputation.services.rings import ring_clear, ring_penalise, rings_detect
+from tests.reputation.helpers import held_review, make_ring, request_review, reviewers
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_celery")]
 
@@ -35,47 +35,29 @@ def test_a_pair_accepting_each_other_is_flagged_with_the_evidence(user_factory: 
     }
     assert (str(b.public_id), str(a.public_id)) in favours
     # Detection again finds the same open flag, not a second one.
-    assert reviews.rings_detect() == 0
+    assert rings_detect() == 0
 
 
 def test_ring_members_are_not_handed_each_others_work(user_factory: Any) -> None:
     a, b, _ = make_ring(user_factory)
     request_review(a, 10)
-    assert reviews.review_claim_next(reviewer=b) is None
+    assert review_claim_next(reviewer=b) is None
     [outsider] = reviewers(user_factory, 1)
-    assert reviews.review_claim_next(reviewer=outsider) is not None
-
-
-def _held_review(reviewer: User, author: User) -> ReviewRequest:
-    """A reservation taken before the flag went up (made by hand: a claim after it would
-    not hand the work out), then submitted."""
-    request = request_review(author, 20, needed=1)
-    now = timezone.now()
-    ReviewRequest.objects.filter(pk=request.pk).update(open_slots=0)
-    held = ReviewAssignment.objects.create(
-        request=request,
-        reviewer=reviewer,
-        author=author,
-        created_at=now,
-        expires_at=now + timedelta(minutes=5),
-    )
-    reviews.review_submit(assignment=held, reviewer=reviewer, accept=True)
-    request.refresh_from_db()
-    return request
+    assert review_claim_next(reviewer=outsider) is not None
 
 
 def test_reviews_inside_a_flagged_ring_wait_for_a_moderator_who_clears_them(
     user_factory: Any,
 ) -> None:
     a, b, _ = make_ring(user_factory)
-    request = _held_review(b, a)
+    request = held_review(b, a)
     assert request.state == ReviewRequest.State.OPEN
     assert request.open_slots == 1  # someone else's review is wanted instead
     assert ReviewAssignment.objects.get(request=request).counted is False
     moderator = user_factory(roles=[Role.MODERATOR])
 
     ring = ReviewRing.objects.get()
-    reviews.ring_clear(ring=ring, moderator=moderator, note="Same office, honest work.")
+    ring_clear(ring=ring, moderator=moderator, note="Same office, honest work.")
 
     request.refresh_from_db()
     assert request.state == ReviewRequest.State.DECIDED
@@ -87,17 +69,17 @@ def test_reviews_inside_a_flagged_ring_wait_for_a_moderator_who_clears_them(
         "Same office, honest work.",
     )
     with pytest.raises(Conflict, match="already cleared"):
-        reviews.ring_clear(ring=ring, moderator=moderator)
+        ring_clear(ring=ring, moderator=moderator)
 
 
 def test_a_penalised_ring_costs_each_member_and_its_reviews_never_count(
     user_factory: Any,
 ) -> None:
     a, b, _ = make_ring(user_factory)
-    request = _held_review(b, a)
+    request = held_review(b, a)
     moderator = user_factory(roles=[Role.MODERATOR])
 
-    reviews.ring_penalise(ring=ReviewRing.objects.get(), moderator=moderator, note="Sock puppets")
+    ring_penalise(ring=ReviewRing.objects.get(), moderator=moderator, note="Sock puppets")
 
     penalties = ReputationEvent.objects.filter(source="penalty")
     assert sorted(penalties.values_list("user_id", flat=True)) == sorted([a.pk, b.pk])
@@ -109,11 +91,9 @@ def test_only_moderators_resolve_rings_and_never_their_own(user_factory: Any) ->
     a, _, _ = make_ring(user_factory)
     ring = ReviewRing.objects.get()
     with pytest.raises(Forbidden):
-        reviews.ring_clear(ring=ring, moderator=a)
-    from accounts.services import user_grant_role
-
+        ring_clear(ring=ring, moderator=a)
     user_grant_role(user=a, role=Role.MODERATOR)
     a = User.objects.get(pk=a.pk)  # permissions are cached per instance
     with pytest.raises(Forbidden, match="about yourself"):
-        reviews.ring_clear(ring=ring, moderator=a)
+        ring_clear(ring=ring, moderator=a)
     assert ReviewRing.objects.get().state == ReviewRing.State.FLAGGED

@@ -12,8 +12,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ledger.models import Leaf
-from reputation import scoring, services
+from reputation import scoring
 from reputation.models import ReputationDay, ReputationEvent, ReputationScore
+from reputation.services.batches import batch_commit
+from reputation.services.events import event_record
+from reputation.services.scores import scores_recompute
 
 BASE = datetime(2026, 1, 5, 12, tzinfo=UTC)
 
@@ -62,7 +65,7 @@ def test_incremental_scores_equal_the_rebuild(user_factory: Any, stream: list[An
     people = [user_factory() for _ in range(3)]
     stream = sorted(stream, key=lambda event: event[1])
     for person, offset, positive, weight, hour in stream:
-        services.event_record(
+        event_record(
             user=people[person],
             source="gold" if positive else "penalty",
             positive=positive,
@@ -75,7 +78,7 @@ def test_incremental_scores_equal_the_rebuild(user_factory: Any, stream: list[An
     # (one more event-free evaluation), then rebuild from the events at that day.
     stored = _snapshot()
     days_before = _days()
-    report = services.scores_recompute(day=last_day)
+    report = scores_recompute(day=last_day)
     assert report.differed == []
     assert _days() == days_before
     for user_id, (positive, total, score, level, as_of) in stored.items():
@@ -88,7 +91,7 @@ def test_incremental_scores_equal_the_rebuild(user_factory: Any, stream: list[An
 @pytest.mark.django_db
 def test_recompute_command_reports_and_corrects_a_tampered_score(user: Any) -> None:
     for n in range(12):
-        services.event_record(user=user, source="gold", positive=True, subject=f"tasks.answer:{n}")
+        event_record(user=user, source="gold", positive=True, subject=f"tasks.answer:{n}")
     out = StringIO()
     call_command("reputation_recompute", stdout=out)
     assert "0 differed" in out.getvalue()
@@ -105,22 +108,20 @@ def test_recompute_command_reports_and_corrects_a_tampered_score(user: Any) -> N
 def test_gains_past_the_daily_cap_count_tomorrow(user: Any, settings: Any) -> None:
     settings.REPUTATION_DAILY_GAIN_CAP = 5
     for n in range(8):
-        services.event_record(
-            user=user, source="gold", positive=True, subject=f"tasks.answer:{n}", at=BASE
-        )
+        event_record(user=user, source="gold", positive=True, subject=f"tasks.answer:{n}", at=BASE)
     assert ReputationScore.objects.get(user=user).total == 5.0
-    services.event_record(
+    event_record(
         user=user, source="gold", positive=False, subject="x:1", at=BASE + timedelta(days=1)
     )
     assert ReputationEvent.objects.filter(user=user).count() == 9
-    assert services.scores_recompute(day=scoring.day_number(BASE) + 1).differed == []
+    assert scores_recompute(day=scoring.day_number(BASE) + 1).differed == []
 
 
 @pytest.mark.django_db
 def test_evidence_may_not_land_on_a_closed_day(user: Any) -> None:
-    services.event_record(user=user, source="gold", positive=True, subject="x:1", at=BASE)
+    event_record(user=user, source="gold", positive=True, subject="x:1", at=BASE)
     with pytest.raises(ValueError, match=r"^at:"):
-        services.event_record(
+        event_record(
             user=user, source="gold", positive=True, subject="x:2", at=BASE - timedelta(days=1)
         )
     assert ReputationEvent.objects.filter(user=user).count() == 1
@@ -129,12 +130,12 @@ def test_evidence_may_not_land_on_a_closed_day(user: Any) -> None:
 @pytest.mark.django_db
 def test_a_daily_recompute_demotes_after_the_grace_period_and_logs_it(user: Any) -> None:
     for n in range(12):
-        services.event_record(user=user, source="gold", positive=True, subject=f"x:{n}", at=BASE)
+        event_record(user=user, source="gold", positive=True, subject=f"x:{n}", at=BASE)
     assert ReputationScore.objects.get(user=user).level == 2
     start = scoring.day_number(BASE)
-    services.scores_recompute(day=start + 60)  # below since day 48, still within grace
+    scores_recompute(day=start + 60)  # below since day 48, still within grace
     assert ReputationScore.objects.get(user=user).level == 2
-    report = services.scores_recompute(day=start + 62)
+    report = scores_recompute(day=start + 62)
     assert report.level_changes == 1
     assert ReputationScore.objects.get(user=user).level == 1
     last = Leaf.objects.filter(kind="reputation.change").order_by("-index").first()
@@ -145,11 +146,11 @@ def test_a_daily_recompute_demotes_after_the_grace_period_and_logs_it(user: Any)
 @pytest.mark.django_db
 def test_batches_commit_the_event_feed_to_the_log(user: Any) -> None:
     for n in range(3):
-        services.event_record(user=user, source="gold", positive=True, subject=f"x:{n}")
-    batch = services.batch_commit()
+        event_record(user=user, source="gold", positive=True, subject=f"x:{n}")
+    batch = batch_commit()
     assert batch is not None
     assert batch.count == 3
-    assert services.batch_commit() is None
+    assert batch_commit() is None
     leaf = Leaf.objects.get(index=batch.leaf_index)
     assert leaf.kind == "reputation.batch"
     assert batch.root in leaf.data

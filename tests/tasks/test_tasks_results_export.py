@@ -13,6 +13,7 @@ from rest_framework.test import APIClient
 
 from ledger.models import Leaf
 from ledger.pseudonyms import pseudonym
+from reputation.services.events import event_record
 from tasks import export_format, results
 from tasks.models import AuditEvent, DatasetExport
 from tasks.services import exports
@@ -316,8 +317,6 @@ def test_a_requester_cannot_link_a_pioneer_across_projects_or_to_the_public_log(
     """One requester, two projects, the same pioneer, who also has a public reputation
     change: each project names them one way in every export, and no name matches another
     project's or the log's."""
-    from reputation.services import event_record
-
     for _ in range(3):
         event_record(user=pioneer, source="gold", positive=True, subject="test", weight=10)
     public = {

@@ -13,8 +13,10 @@ import pytest
 from asgiref.sync import sync_to_async
 from django.db import connections
 
+from core.errors import Forbidden
 from reputation.models import ReputationEvent, ReviewRequest
-from reputation.reviews import review_claim_next, review_submit
+from reputation.services.events import event_record
+from reputation.services.reviews import review_claim_next, review_submit
 from tasks.models import Answer
 from tasks.services.feed import assignment_answer, item_claim_next
 from tests.accounts.helpers import connected
@@ -156,9 +158,6 @@ def test_the_author_hears_the_outcome_and_reasons_live(
 def test_a_higher_level_project_opens_when_reputation_reaches_its_level(
     make_project: Any, pioneer: Any
 ) -> None:
-    from core.errors import Forbidden
-    from reputation.services import event_record
-
     project = make_project(items=1, min_level=2)
     with pytest.raises(Forbidden, match="level 2"):
         item_claim_next(project=project, pioneer=pioneer)

@@ -8,7 +8,7 @@ from django.test import Client
 
 from accounts.models import User
 from reputation.models import ReviewRequest
-from reputation.selectors import has_privilege, user_level
+from reputation.selectors.standing import has_privilege, user_level
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_celery")]
 

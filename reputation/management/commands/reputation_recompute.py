@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import User
-from reputation import services
+from reputation.services.scores import scores_recompute
 
 
 class Command(BaseCommand):
@@ -21,7 +21,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        report = services.scores_recompute()
+        report = scores_recompute()
         public_ids = dict(
             User.objects.filter(pk__in=report.differed).values_list("pk", "public_id")
         )

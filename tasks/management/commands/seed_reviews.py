@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from reputation.models import ReputationEvent
-from reputation.services import event_record
+from reputation.services.events import event_record
 from tasks.models import Project
 from tasks.services import feed, items, projects
 

@@ -1,11 +1,9 @@
-"""Reads of reputation: levels and privileges, a person's standing, the public feed."""
+"""A person's standing: level and privileges, score and history, their events in words,
+and whether their public profile shows their name."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
-
-from django.db.models import Max, OuterRef, QuerySet, Subquery
 
 from accounts.models import User
 from reputation import scoring
@@ -142,100 +140,5 @@ def score_history(*, user: User, limit: int = 120) -> list[tuple[int, float]]:
     ]
 
 
-def penalties_of(*, user: User) -> QuerySet[Penalty]:
-    return Penalty.objects.filter(user=user).select_related("event").order_by("-created_at")
-
-
-def appeals_pending() -> QuerySet[Penalty]:
-    return (
-        Penalty.objects.filter(appeal=Penalty.Appeal.PENDING)
-        .select_related("user", "moderator")
-        .order_by("appealed_at")
-    )
-
-
-def penalties_recent(limit: int = 50) -> list[Penalty]:
-    return list(
-        Penalty.objects.select_related("user", "moderator", "decided_by").order_by("-created_at")[
-            :limit
-        ]
-    )
-
-
 def shows_display_name(*, user: User) -> bool:
     return PublicProfile.objects.filter(user=user, show_display_name=True).exists()
-
-
-# ---- the public feed ----
-
-
-def public_events(*, after: int) -> QuerySet[ReputationEvent]:
-    return (
-        ReputationEvent.objects.filter(id__gt=after)
-        .select_related("user")
-        .only(
-            "id",
-            "user__public_id",
-            "source",
-            "positive",
-            "weight",
-            "reason",
-            "rule_version",
-            "created_at",
-            "voids_id",
-        )
-        .order_by("id")
-    )
-
-
-def latest_event_id() -> int:
-    return ReputationEvent.objects.aggregate(latest=Max("id"))["latest"] or 0
-
-
-def scores_for_public(*, day: int, grace_days: int) -> QuerySet[ReputationScore]:
-    """Scores with the last day close before `day`'s grace window, for `standings_at`."""
-    carried = ReputationDay.objects.filter(
-        user=OuterRef("user"), day__lt=day - grace_days
-    ).order_by("-day")
-    return (
-        ReputationScore.objects.select_related("user")
-        .only("id", "user__public_id", "positive_scaled", "total_scaled")
-        .annotate(
-            carried_day=Subquery(carried.values("day")[:1]),
-            carried_positive=Subquery(carried.values("positive")[:1]),
-            carried_total=Subquery(carried.values("total")[:1]),
-        )
-    )
-
-
-def standings_at(
-    scores: list[Any], *, day: int, rules: scoring.Rules
-) -> dict[int, tuple[float, float, int]]:
-    """(score, evidence, level) at `day` for rows of `scores_for_public`, in one query."""
-    window: dict[int, list[scoring.DayClose]] = {}
-    rows = ReputationDay.objects.filter(
-        user_id__in=[score.user_id for score in scores],
-        day__gte=day - rules.grace_days,
-        day__lt=day,
-    ).values_list("user_id", "day", "positive", "total", "candidate")
-    for user_id, row_day, positive, total, candidate in rows:
-        window.setdefault(user_id, []).append(
-            scoring.DayClose(row_day, int(positive), int(total), candidate)
-        )
-    result = {}
-    for score in scores:
-        history = list(window.get(score.user_id, []))
-        if score.carried_day is not None:
-            history.append(
-                scoring.DayClose(
-                    score.carried_day,
-                    int(score.carried_positive),
-                    int(score.carried_total),
-                    0,  # level_on re-evaluates the carried close at the window's start
-                )
-            )
-        current = (int(score.positive_scaled), int(score.total_scaled))
-        value, evidence = scoring.standing_at(*current, day, rules)
-        level = scoring.level_on(day, current=current, history=history, rules=rules)
-        result[score.user_id] = (value, evidence, level)
-    return result

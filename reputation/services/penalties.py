@@ -17,7 +17,7 @@ from accounts.models import User
 from accounts.services import notify_user
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from reputation.models import Penalty, ReputationEvent
-from reputation.services import event_record
+from reputation.services.events import event_record
 
 MODERATE = "accounts.moderate_community"
 DEFAULT_WEIGHT = 5.0

@@ -1,0 +1,206 @@
+"""Keeping scores equal to what the events say: a person's standing and level, the
+level change that goes into the transparency log, and `scores_recompute`, which rebuilds
+every sum from the events (the daily beat and `manage.py reputation_recompute`) with the
+same rules `events.event_record` applies one event at a time."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db import IntegrityError, OperationalError, connection, transaction
+from django.utils import timezone
+
+from accounts.models import User
+from ledger.schemas import utc_timestamp
+from ledger.services import entry_record
+from reputation import scoring
+from reputation.conf import rules
+from reputation.models import ReputationDay, ReputationScore
+from reputation.selectors.feed import day_totals_from_events, person_pseudonym
+
+logger = logging.getLogger(__name__)
+
+
+def today() -> int:
+    return scoring.day_number(timezone.now())
+
+
+def level_change_record(*, user: User, source: str, previous: int, score: ReputationScore) -> None:
+    """A level change is a public decision: its log entry is written inside the caller's
+    transaction, after the score rows it follows from (the lock order both paths keep)."""
+    entry_record(
+        kind="reputation.change",
+        payload={
+            "subject": person_pseudonym(user),
+            "source": source,
+            "delta": score.level - previous,
+            "score": score.score,
+            "level": score.level,
+            "at": utc_timestamp(timezone.now()),
+        },
+    )
+
+
+def score_standing_set(
+    score: ReputationScore, *, day: int, history: Iterable[scoring.DayClose]
+) -> None:
+    """Set `score`'s decayed standing and level at `day` from its exact sums and the day
+    closes before `day`; the caller saves it (one rule for both the event and the rebuild)."""
+    current = rules()
+    positive, total = int(score.positive_scaled), int(score.total_scaled)
+    score.score, score.total = scoring.standing_at(positive, total, day, current)
+    factor = 2.0 ** (-day / current.half_life_days) / (scoring.MILLI * scoring.SCALE)
+    score.positive = round(min(max(0.0, positive * factor), score.total), scoring.DIGITS)
+    score.level = scoring.level_on(day, current=(positive, total), history=history, rules=current)
+    score.as_of_day = day
+
+
+@dataclass
+class RecomputeReport:
+    people: int = 0
+    differed: list[int] = field(default_factory=list)  # user ids whose stored sums were off
+    level_changes: int = 0
+
+
+def scores_recompute(*, day: int | None = None, attempts: int = 3) -> RecomputeReport:
+    """Rebuild every score and day row from the events; evaluate everyone at `day`
+    (default today). Reports people whose stored sums or day rows differed from the
+    rebuild, and logs each level that changes (a demotion after the grace period).
+
+    Reads one snapshot (REPEATABLE READ on PostgreSQL) and takes no lock before it writes,
+    so event writers never wait for the rebuild; a writer that changed a score after the
+    snapshot makes the write fail, and the rebuild starts again."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return _scores_recompute(day=day)
+        except (OperationalError, IntegrityError):
+            if attempt == attempts:
+                raise
+            logger.info("reputation recompute met a concurrent event; starting again")
+    raise AssertionError("unreachable")
+
+
+def _scores_recompute(*, day: int | None) -> RecomputeReport:
+    current = rules()
+    evaluate_on = today() if day is None else day
+    report = RecomputeReport()
+    level_changes: list[tuple[User, int, ReputationScore]] = []
+    # (A test's own transaction around this one has fixed its isolation already.)
+    snapshot = connection.vendor == "postgresql" and not connection.in_atomic_block
+    with transaction.atomic(durable=True):
+        # Stored scores and the events must be read at one point in time: an event that
+        # committed in between would look like a stored score gone wrong.
+        if snapshot:
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        per_user = day_totals_from_events()
+        stored_scores = {
+            score.user_id: score for score in ReputationScore.objects.select_related("user")
+        }
+        stored_days: dict[int, list[tuple[int, int, int, int, int, int]]] = {}
+        # Every day row is read once, without the ORM's per-value converters (most of the
+        # rebuild's time at a million events went there).
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT user_id, day, gained, lost, positive, total, candidate"
+                " FROM reputation_reputationday ORDER BY user_id, day"
+            )
+            for user_id, *values in cursor.fetchall():
+                stored_days.setdefault(user_id, []).append(
+                    (
+                        values[0],
+                        values[1],
+                        int(values[2]),
+                        int(values[3]),
+                        int(values[4]),
+                        values[5],
+                    )
+                )
+        users = {
+            user.pk: user
+            for user in User.objects.filter(pk__in=per_user.keys() - stored_scores.keys())
+        }
+        changed_scores: list[ReputationScore] = []
+        new_scores: list[ReputationScore] = []
+        stale: list[int] = []
+        fresh: list[ReputationDay] = []
+        for user_id in sorted(per_user.keys() | stored_scores.keys()):
+            days = per_user.get(user_id, {})
+            rebuilt = scoring.replay(days, max([evaluate_on, *days]), current)
+            rows = [
+                (
+                    close.day,
+                    days[close.day].gained,
+                    days[close.day].lost,
+                    close.positive,
+                    close.total,
+                    close.candidate,
+                )
+                for close in rebuilt.closes
+            ]
+            score = stored_scores.get(user_id)
+            if score is None:
+                score = ReputationScore(user=users[user_id])
+            if (
+                score.pk is None
+                or int(score.positive_scaled) != rebuilt.positive
+                or int(score.total_scaled) != rebuilt.total
+                or stored_days.get(user_id, []) != rows
+            ):
+                report.differed.append(user_id)
+                if user_id in stored_days:
+                    stale.append(user_id)
+                fresh.extend(
+                    ReputationDay(
+                        user_id=user_id,
+                        day=row[0],
+                        gained=row[1],
+                        lost=row[2],
+                        positive=row[3],
+                        total=row[4],
+                        candidate=row[5],
+                    )
+                    for row in rows
+                )
+            previous_level = score.level
+            before = (
+                score.score,
+                score.level,
+                score.as_of_day,
+                int(score.positive_scaled),
+                int(score.total_scaled),
+            )
+            score.positive_scaled, score.total_scaled = rebuilt.positive, rebuilt.total
+            score_standing_set(score, day=max([evaluate_on, *days]), history=rebuilt.closes)
+            after = (
+                score.score,
+                score.level,
+                score.as_of_day,
+                int(score.positive_scaled),
+                int(score.total_scaled),
+            )
+            if score.pk is None:
+                new_scores.append(score)
+            elif before != after:
+                changed_scores.append(score)
+            if score.level != previous_level:
+                level_changes.append((score.user, previous_level, score))
+        ReputationDay.objects.filter(user_id__in=stale).delete()
+        ReputationDay.objects.bulk_create(fresh, batch_size=5000)
+        ReputationScore.objects.bulk_create(new_scores, batch_size=2000)
+        ReputationScore.objects.bulk_update(
+            changed_scores,
+            ["positive_scaled", "total_scaled", "positive", "total", "score", "level", "as_of_day"],
+            batch_size=2000,
+        )
+        report.people = len(per_user.keys() | stored_scores.keys())
+        # Last, after every score row: the log's lock is taken after the rows, as
+        # event_record takes them, so the two never wait for each other in a cycle.
+        for user, previous_level, score in level_changes:
+            report.level_changes += 1
+            level_change_record(user=user, source="recompute", previous=previous_level, score=score)
+    if report.differed:
+        logger.warning("reputation recompute corrected %d people", len(report.differed))
+    return report
