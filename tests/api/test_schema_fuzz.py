@@ -44,8 +44,8 @@ CHECKS = [
 # minutes for the whole matrix on two cores. An operation that refuses the role (401/403)
 # for every probe is refused before any input is read, so it gets no more than the probes.
 PROBES_PER_OPERATION = 4
-EXAMPLES_PER_OPERATION = 15
-LINK_SCENARIOS = 25
+EXAMPLES_PER_OPERATION = 10
+LINK_SCENARIOS = 16
 LINK_RUNS = 4
 STEPS_PER_SCENARIO = 6
 SETTINGS = hypothesis.settings(
