@@ -221,6 +221,6 @@ def _flush_by_delete() -> Iterator[None]:
             + [f"ALTER TABLE {quote(table)} ENABLE TRIGGER USER" for table in guarded]
         )
 
-    DatabaseOperations.sql_flush = sql_flush  # type: ignore[method-assign]
+    DatabaseOperations.sql_flush = sql_flush  # type: ignore[method-assign,assignment]
     yield
     DatabaseOperations.sql_flush = truncate  # type: ignore[method-assign]
