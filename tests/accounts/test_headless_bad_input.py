@@ -88,3 +88,27 @@ def test_a_good_body_still_reaches_allauth(user: Any) -> None:
     )
     assert response.status_code == 400
     assert response.json()["errors"][0]["code"] == "email_password_mismatch"
+
+
+@pytest.mark.parametrize("client_kind", ["app", "browser"])
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("get", "account/phone"),
+        ("post", "account/phone"),
+        ("post", "auth/phone/verify"),
+        ("post", "auth/phone/verify/resend"),
+    ],
+)
+def test_phone_endpoints_are_not_there(
+    client_kind: str, method: str, path: str, user_factory: Any
+) -> None:
+    """Sign-in is by e-mail only; allauth still routes its phone endpoints, and they raised
+    NotImplementedError (a 500) for a signed-in person."""
+    client = APIClient()
+    client.force_login(user_factory())
+    response = getattr(client, method)(
+        f"/_allauth/{client_kind}/v1/{path}", {"phone": "+15555550123"}, format="json"
+    )
+    assert response.status_code == 404
+    assert response.json()["errors"][0]["message"].startswith("Phone numbers are not used")
