@@ -77,6 +77,12 @@ KINDS: dict[str, NotificationKind] = {
             "Peers reviewed work you submitted.",
             email_default=True,
         ),
+        NotificationKind(
+            "reputation.penalty",
+            "Reputation penalty",
+            "A moderator penalised your reputation, and said why.",
+            email_default=True,
+        ),
     )
 }
 

@@ -37,6 +37,7 @@ from tasks import selectors as task_selectors
 
 if TYPE_CHECKING:
     from accounts.models import User
+    from tasks.models import Project
 
 # How many messages a page of history holds, and how many a reconnecting socket is sent
 # before it is told to page back over the REST API instead.
@@ -110,6 +111,22 @@ def room_for_reader(*, user: User, slug: Any) -> Room:
 
 def can_read(*, user: User, room: Room) -> bool:
     return readable_rooms(user=user).filter(pk=room.pk).exists()
+
+
+def readable_room_slug(
+    *, user: User, project: Project | None = None, workshop: Workshop | None = None
+) -> str | None:
+    """The slug of the project's or the workshop's room when `user` may read it; None when
+    there is no room (a draft project, a workshop without chat) or it is not theirs to read.
+    One query, through the same check as every read (`readable_rooms`)."""
+    if (project is None) == (workshop is None):
+        raise ValueError("ask about a project or a workshop")
+    rooms = readable_rooms(user=user)
+    if project is not None:
+        rooms = rooms.filter(project=project)
+    else:
+        rooms = rooms.filter(workshop=workshop)
+    return rooms.values_list("slug", flat=True).first()
 
 
 def running_mute(*, user: User, room: Room, now: datetime) -> Mute | None:

@@ -20,12 +20,11 @@ from core.types import AuthenticatedHttpRequest
 from reputation import review_rules as rules
 from reputation.models import ReviewAssignment, ReviewRing
 from reputation.selectors.reviews import (
-    held_reviews,
     may_moderate_rings,
     review_for_reviewer,
     reviews_of_author,
     ring_for_moderator,
-    rings_open,
+    rings_for_moderator,
 )
 from reputation.selectors.standing import has_privilege
 from reputation.services import reviews
@@ -125,7 +124,7 @@ def _ring_rows(rings: list[ReviewRing]) -> list[dict[str, Any]]:
                 "ring": ring,
                 "members": [_name(user) for user in ring.members.all()],
                 "favours": favours,
-                "held": held_reviews(ring=ring),
+                "held": ring.held,  # type: ignore[attr-defined]  # annotated by the selector
             }
         )
     return rows
@@ -142,7 +141,7 @@ def _name(user: User | None) -> str:
 @require_GET
 def rings(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_moderator(request.user)
-    flagged = list(rings_open().order_by("created_at")[:100])
+    flagged = list(rings_for_moderator(moderator=request.user).order_by("created_at")[:100])
     return render(request, "reviews/rings.html", {"rows": _ring_rows(flagged)})
 
 

@@ -68,7 +68,7 @@ class ClearIn(serializers.Serializer):
 class PenaliseIn(serializers.Serializer):
     note = serializers.CharField(
         max_length=rules.COMMENT_MAX_LENGTH,
-        help_text="why the ring is penalised, kept with the decision",
+        help_text="the reason, sent to each member in a notification and kept with the decision",
     )
 
 

@@ -15,7 +15,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.services import notify_user
+from accounts.services import notification_send, notify_user
 from core.errors import Conflict, Forbidden, InvalidInput
 from reputation import review_rules as rules
 from reputation.models import ReputationEvent, ReviewAssignment, ReviewRequest, ReviewRing
@@ -167,11 +167,18 @@ def ring_clear(*, ring: ReviewRing, moderator: User, note: str = "") -> ReviewRi
     return locked
 
 
-def ring_penalise(*, ring: ReviewRing, moderator: User, note: str = "") -> ReviewRing:
-    """A moderator confirms the collusion: each member gets a penalty event (visible to
-    them, with the reason), and their reviews of each other never count."""
+def ring_penalise(*, ring: ReviewRing, moderator: User, note: str) -> ReviewRing:
+    """A moderator confirms the collusion: each member gets a penalty event and a kept
+    notification carrying the moderator's note (the reason), and their reviews of each
+    other never count."""
+    if not isinstance(note, str) or not note.strip():
+        raise InvalidInput("Write the reason the members will read.", field="note")
     with transaction.atomic(durable=True):
         locked = _resolve(ring, moderator, note, ReviewRing.State.PENALISED)
+        message = (
+            "A moderator found that you and others accepted each other's work far more "
+            "than anyone else's; your reputation carries a penalty."
+        )
         for member in locked.members.all():
             event_record(
                 user=member,
@@ -180,14 +187,13 @@ def ring_penalise(*, ring: ReviewRing, moderator: User, note: str = "") -> Revie
                 subject=f"reputation.ring:{locked.public_id}",
                 weight=5.0,
             )
-            notify_user(
+            # Kept, not only pushed live: a member away from the site still learns why.
+            notification_send(
                 user=member,
-                event={
-                    "type": "ring.penalised",
-                    "message": (
-                        "A moderator found that you and others accepted each other's work "
-                        "far more than anyone else's; your reputation carries a penalty."
-                    ),
-                },
+                kind="reputation.penalty",
+                title="Your reputation carries a penalty for a review ring",
+                body=f"{message}\n\nThe moderator's reason: {locked.note}",
+                url="/reputation/",
+                event={"type": "ring.penalised", "message": message, "note": locked.note},
             )
     return locked

@@ -296,3 +296,33 @@ def test_times_are_shown_in_the_viewer_zone_and_named(make_workshop: Any, member
     assert "in Europe/Lisbon, the host" in html
     browser.cookies["tz"] = "Not/AZone"
     assert "09:30" in page(browser, f"/workshops/{workshop.public_id}/")
+
+
+def test_the_workshop_page_links_its_chat_room_for_those_who_may_read_it(
+    make_workshop: Any, members: Any, moderator: Any, django_assert_max_num_queries: Any
+) -> None:
+    workshop = make_workshop(chat_enabled=True)
+    url = f"/workshops/{workshop.public_id}/"
+    room_link = f'href="/chat/workshop-{workshop.public_id}/"'
+    attendee, stranger = members(2)
+    registrations.registration_create(workshop=workshop, user=attendee, now=T0)
+
+    for reader in (attendee, moderator):  # moderator: the host here
+        assert room_link in page(browser_for(reader), url)
+    html = page(browser_for(stranger), url)
+    assert room_link not in html
+    assert "A chat room for hosts and confirmed attendees." in html
+    assert browser_for(stranger).get(f"/chat/workshop-{workshop.public_id}/").status_code == 404
+    # The link costs one query on top of the page (9 before it).
+    browser = browser_for(attendee)
+    page(browser, url)
+    with django_assert_max_num_queries(10):
+        page(browser, url)
+
+
+def test_a_workshop_without_chat_links_no_room(make_workshop: Any, member: Any) -> None:
+    workshop = make_workshop()
+    registrations.registration_create(workshop=workshop, user=member, now=T0)
+    html = page(browser_for(member), f"/workshops/{workshop.public_id}/")
+    assert 'data-testid="chat-room-link"' not in html
+    assert "/chat/workshop-" not in html

@@ -10,7 +10,7 @@ from django.test import TestCase
 from django.utils import timezone
 
 from accounts.models import User
-from reputation.models import ReputationScore, ReviewAssignment, ReviewRequest
+from reputation.models import ReputationScore, ReviewAssignment, ReviewRequest, ReviewRing
 from reputation.selectors.standing import user_level
 from reputation.services.events import event_record
 from reputation.services.reviews import review_claim_next, review_request_create, review_submit
@@ -124,3 +124,14 @@ def held_review(reviewer: User, author: User) -> ReviewRequest:
     review_submit(assignment=held, reviewer=reviewer, accept=True)
     request.refresh_from_db()
     return request
+
+
+def flagged_ring(*members: User, state: str = ReviewRing.State.FLAGGED) -> ReviewRing:
+    """A ring made by hand, for tests about the list rather than about detection."""
+    ring = ReviewRing.objects.create(
+        key="-".join(str(member.pk) for member in sorted(members, key=lambda m: m.pk)),
+        evidence={"window_days": 30, "favours": []},
+        state=state,
+    )
+    ring.members.set(members)
+    return ring

@@ -12,7 +12,13 @@ from accounts.roles import Role
 from reputation.models import ReviewAssignment, ReviewRing
 from reputation.selectors.reviews import rings_open
 from tests.conftest import pages_client, sign_in_with_totp
-from tests.reputation.helpers import make_ring, request_review, reviewers
+from tests.reputation.helpers import (
+    flagged_ring,
+    held_review,
+    make_ring,
+    request_review,
+    reviewers,
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_celery")]
 
@@ -93,3 +99,26 @@ def test_a_moderator_reads_the_evidence_and_clears_a_ring(
     assert "Cleared" in done.content.decode()
     assert ReviewRing.objects.get().state == ReviewRing.State.CLEARED
     assert rings_open().count() == 0
+
+
+def test_the_rings_page_counts_held_reviews_without_a_query_per_ring(
+    user_factory: Any, django_assert_max_num_queries: Any
+) -> None:
+    a, b, _ = make_ring(user_factory)
+    held_review(b, a)
+    client = pages_client(
+        sign_in_with_totp(APIClient(), user_factory(roles=[Role.MODERATOR], totp=True))
+    )
+    with django_assert_max_num_queries(20) as one_ring:
+        client.get("/reviews/rings/")
+    for _ in range(4):
+        flagged_ring(user_factory(), user_factory())
+
+    with django_assert_max_num_queries(len(one_ring.captured_queries)):
+        page = client.get("/reviews/rings/")
+
+    text = page.content.decode()
+    assert text.count('class="card card-gap ring"') == 5
+    # Counted per ring: the hand-made rings' members hold none back.
+    assert text.count("1 review held back") == 1
+    assert text.count("0 reviews held back") == 4

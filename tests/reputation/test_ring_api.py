@@ -10,11 +10,10 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
-from accounts.models import User
 from accounts.roles import Role
 from reputation.models import ReputationEvent, ReviewAssignment, ReviewRequest, ReviewRing
 from tests.conftest import sign_in_with_totp
-from tests.reputation.helpers import held_review, make_ring
+from tests.reputation.helpers import flagged_ring, held_review, make_ring
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_celery")]
 
@@ -25,25 +24,14 @@ def _moderator(user_factory: Any) -> APIClient:
     return sign_in_with_totp(APIClient(), user_factory(roles=[Role.MODERATOR], totp=True))
 
 
-def _flagged(*members: User, state: str = ReviewRing.State.FLAGGED) -> ReviewRing:
-    """A ring made by hand, for tests about the list rather than about detection."""
-    ring = ReviewRing.objects.create(
-        key="-".join(str(member.pk) for member in sorted(members, key=lambda m: m.pk)),
-        evidence={"window_days": 30, "favours": []},
-        state=state,
-    )
-    ring.members.set(members)
-    return ring
-
-
 def test_moderators_see_flagged_rings_with_members_evidence_and_held_reviews(
     user_factory: Any,
 ) -> None:
     a, b, _ = make_ring(user_factory)
     held_review(b, a)
     ring = ReviewRing.objects.get()
-    _flagged(user_factory(), user_factory(), state=ReviewRing.State.CLEARED)
-    other = _flagged(user_factory(), user_factory())
+    flagged_ring(user_factory(), user_factory(), state=ReviewRing.State.CLEARED)
+    other = flagged_ring(user_factory(), user_factory())
 
     response = _moderator(user_factory).get(RINGS)
 
@@ -70,10 +58,10 @@ def test_the_ring_list_pages_oldest_first_in_a_fixed_number_of_queries(
     user_factory: Any, django_assert_max_num_queries: Any
 ) -> None:
     client = _moderator(user_factory)
-    rings = [_flagged(user_factory(), user_factory()) for _ in range(2)]
+    rings = [flagged_ring(user_factory(), user_factory()) for _ in range(2)]
     with django_assert_max_num_queries(8) as few:
         first = client.get(RINGS, {"page_size": 2})
-    rings += [_flagged(user_factory(), user_factory()) for _ in range(3)]
+    rings += [flagged_ring(user_factory(), user_factory()) for _ in range(3)]
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(RINGS, {"page_size": 5})
     assert first.status_code == 200
@@ -156,7 +144,7 @@ def test_a_moderator_penalises_a_ring_and_each_member_pays(user_factory: Any) ->
 def test_bad_input_is_a_400_naming_note_and_decides_nothing(
     user_factory: Any, action: str, body: dict[str, Any]
 ) -> None:
-    ring = _flagged(user_factory(), user_factory())
+    ring = flagged_ring(user_factory(), user_factory())
 
     response = _moderator(user_factory).post(
         f"{RINGS}{ring.public_id}/{action}/", body, format="json"
@@ -182,7 +170,7 @@ def test_an_unknown_ring_is_a_404(user_factory: Any, action: str, ring_id: str) 
 @pytest.mark.parametrize("action", ["clear", "penalise"])
 def test_a_moderator_in_the_ring_may_not_decide_it(user_factory: Any, action: str) -> None:
     moderator = user_factory(roles=[Role.MODERATOR], totp=True)
-    ring = _flagged(moderator, user_factory())
+    ring = flagged_ring(moderator, user_factory())
     client = sign_in_with_totp(APIClient(), moderator)
 
     response = client.post(f"{RINGS}{ring.public_id}/{action}/", {"note": "Fine."}, format="json")
@@ -194,7 +182,7 @@ def test_a_moderator_in_the_ring_may_not_decide_it(user_factory: Any, action: st
 
 
 def test_people_who_are_not_moderators_are_refused(user_factory: Any) -> None:
-    ring = _flagged(user_factory(), user_factory())
+    ring = flagged_ring(user_factory(), user_factory())
     client = APIClient()
     client.force_login(user_factory(verified=True))
     assert client.get(RINGS).status_code == 403

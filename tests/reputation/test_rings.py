@@ -6,11 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.core import mail
 
-from accounts.models import User
+from accounts.models import Notification, User
 from accounts.roles import Role
 from accounts.services import user_grant_role
-from core.errors import Conflict, Forbidden
+from core.errors import Conflict, Forbidden, InvalidInput
 from reputation.models import ReputationEvent, ReviewAssignment, ReviewRequest, ReviewRing
 from reputation.services.reviews import review_claim_next
 from reputation.services.rings import ring_clear, ring_penalise, rings_detect
@@ -85,6 +86,40 @@ def test_a_penalised_ring_costs_each_member_and_its_reviews_never_count(
     assert sorted(penalties.values_list("user_id", flat=True)) == sorted([a.pk, b.pk])
     assert ReviewAssignment.objects.get(request=request).counted is False
     assert ReviewRequest.objects.get(pk=request.pk).state == ReviewRequest.State.OPEN
+
+
+def test_each_member_of_a_penalised_ring_is_told_the_moderators_reason(
+    user_factory: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    a, b, _ = make_ring(user_factory)
+    moderator = user_factory(roles=[Role.MODERATOR])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        ring_penalise(
+            ring=ReviewRing.objects.get(), moderator=moderator, note="  Same IP, same answers.  "
+        )
+
+    told = Notification.objects.filter(kind="reputation.penalty")
+    assert sorted(told.values_list("recipient_id", flat=True)) == sorted([a.pk, b.pk])
+    for notification in told:
+        assert notification.body.endswith("The moderator's reason: Same IP, same answers.")
+        assert notification.url == "/reputation/"
+    # Kept, so a member who was away reads it later; and mailed, as penalties matter.
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([a.email, b.email])
+    assert "Same IP, same answers." in mail.outbox[0].body
+
+
+@pytest.mark.parametrize("note", ["", "   "])
+def test_a_ring_is_not_penalised_without_a_reason_for_its_members(
+    user_factory: Any, note: str
+) -> None:
+    make_ring(user_factory)
+    moderator = user_factory(roles=[Role.MODERATOR])
+    with pytest.raises(InvalidInput) as error:
+        ring_penalise(ring=ReviewRing.objects.get(), moderator=moderator, note=note)
+    assert error.value.field == "note"
+    assert ReviewRing.objects.get().state == ReviewRing.State.FLAGGED
+    assert not Notification.objects.exists()
 
 
 def test_only_moderators_resolve_rings_and_never_their_own(user_factory: Any) -> None:

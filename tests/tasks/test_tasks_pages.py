@@ -301,3 +301,29 @@ def test_the_project_form_sends_the_service_only_its_kinds_fields() -> None:
     assert {"scale_min": 2, "scale_max": 4}.items() <= rating.service_fields(editing=False).items()
     assert "labels" not in rating.service_fields(editing=False)
     assert 'data-kinds="rating"' in str(form["scale_min"])
+
+
+def test_the_requester_and_workers_find_the_projects_chat_room_and_strangers_do_not(
+    make_project: Any, requester: Any, pioneers: Any
+) -> None:
+    project = make_project(items=2)
+    room_link = f'href="/chat/project-{project.public_id}/"'
+    worker, stranger = pioneers(2)
+    claim = item_claim_next(project=project, pioneer=worker)
+    assert claim is not None
+
+    owner_page = browser_for(requester).get(f"/requester/projects/{project.public_id}/")
+    assert room_link in owner_page.content.decode()
+    work_url = f"/tasks/{project.public_id}/work/"
+    assert room_link in browser_for(worker).get(work_url).content.decode()
+    # A pioneer who may work the project but never had an item reads no room.
+    stranger_page = browser_for(stranger).get(work_url)
+    assert stranger_page.status_code == 200
+    assert room_link not in stranger_page.content.decode()
+    assert 'data-testid="chat-room-link"' not in stranger_page.content.decode()
+
+
+def test_a_draft_has_no_room_to_link(make_project: Any, requester: Any) -> None:
+    project = make_project(items=1, publish=False)
+    html = browser_for(requester).get(f"/requester/projects/{project.public_id}/").content
+    assert b'data-testid="chat-room-link"' not in html
