@@ -128,6 +128,7 @@ CHECK_WORDS: dict[str, str] = {
     "image_too_small": "The photo is too small to read.",
     "identity_unique": "No other account has this identity.",
     "duplicate_identity": "Another account has already used this identity.",
+    "checks_failed": "The automatic checks did not finish; check this case by hand.",
 }
 
 CHECK_NAMES: dict[str, str] = {

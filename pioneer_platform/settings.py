@@ -216,6 +216,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 JOBS_DEADLINE_SECONDS = env.int("JOBS_DEADLINE_SECONDS", default=60)
 JOBS_SWEEP_SECONDS = env.float("JOBS_SWEEP_SECONDS", default=30.0)
+# A KYC case whose checks were sent this many times without finishing is handed to a
+# moderator instead: the job fails on this case every time, and resending forever would
+# leave the person waiting with nothing shown.
+JOBS_MAX_RESENDS = env.int("JOBS_MAX_RESENDS", default=5)
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"

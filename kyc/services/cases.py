@@ -8,6 +8,7 @@ sweep sends it again for cases it never reached.
 from __future__ import annotations
 
 import datetime
+import logging
 import unicodedata
 from datetime import timedelta
 from typing import Any
@@ -31,6 +32,8 @@ from kyc.models import (
     State,
 )
 from kyc.services.transitions import EDITABLE, case_guard, case_lock, case_move
+
+logger = logging.getLogger(__name__)
 
 REQUIRED_DOCUMENTS = {
     DocumentType.PASSPORT: {DocumentKind.ID_FRONT, DocumentKind.SELFIE},
@@ -270,6 +273,8 @@ def cases_requeue_stuck_checks(*, older_than: timedelta | None = None, limit: in
     resend is recorded and the deadline counts from the latest send, so a case waiting
     behind a long queue gets one more message per deadline, not one per sweep. A second
     delivery is harmless: `case_run_checks` starts only from `submitted`, under the row lock.
+    A case already sent `JOBS_MAX_RESENDS` times is not sent again: the job fails on it, so
+    it is escalated with the flag `checks_failed` for a moderator to check by hand.
     """
     if older_than is None:
         older_than = timedelta(seconds=settings.JOBS_DEADLINE_SECONDS)
@@ -296,6 +301,19 @@ def cases_requeue_stuck_checks(*, older_than: timedelta | None = None, limit: in
                 .first()
             )
             if case is None:
+                continue
+            resends = CaseEvent.objects.filter(case=case, action="requeue_checks").count()
+            if resends >= settings.JOBS_MAX_RESENDS:
+                case.risk_flags = sorted({*case.risk_flags, "checks_failed"})
+                case_move(
+                    case=case,
+                    action="checks_failed",
+                    to=State.ESCALATED,
+                    actor=None,
+                    reason=f"the automatic checks did not finish after {resends + 1} sends",
+                    fields=["risk_flags"],
+                )
+                logger.warning("kyc checks given up case=%s sends=%s", case.pk, resends + 1)
                 continue
             CaseEvent.objects.create(
                 case=case,

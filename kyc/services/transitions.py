@@ -33,6 +33,10 @@ TRANSITIONS: dict[str, Transition] = {
     "start_checks": Transition(
         frozenset({State.SUBMITTED}), frozenset({State.CHECKING}), "checked"
     ),
+    # The checks job failed on this case every time it was sent: a moderator checks by hand.
+    "checks_failed": Transition(
+        frozenset({State.SUBMITTED}), frozenset({State.ESCALATED}), "handed to a moderator"
+    ),
     "finish_checks": Transition(
         frozenset({State.CHECKING}), frozenset({State.IN_REVIEW, State.ESCALATED}), "checked"
     ),

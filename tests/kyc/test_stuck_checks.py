@@ -76,3 +76,27 @@ def test_checks_delivered_twice_run_once(
     assert actions(case, "start_checks") == 1
     assert actions(case, "finish_checks") == 1
     assert list(CheckResult.objects.filter(case=case).values_list("name", "passed")) == results
+
+
+def test_a_case_whose_checks_never_finish_goes_to_a_moderator_instead_of_being_resent_forever(
+    pioneer_api: Any, django_capture_on_commit_callbacks: Any, settings: Any
+) -> None:
+    settings.JOBS_MAX_RESENDS = 2
+    case = stranded_case(pioneer_api, django_capture_on_commit_callbacks)
+    # Each resend's job fails on this case (its message is dropped here, as a job that
+    # raises leaves the case `submitted`).
+    for _ in range(2):
+        with django_capture_on_commit_callbacks(execute=False):
+            assert cases.cases_requeue_stuck_checks(older_than=NOW) == 1
+    with django_capture_on_commit_callbacks(execute=False) as sent:
+        assert cases.cases_requeue_stuck_checks(older_than=NOW) == 0
+    assert sent == []  # no third send
+    case.refresh_from_db()
+    assert case.state == State.ESCALATED
+    assert "checks_failed" in case.risk_flags
+    event = CaseEvent.objects.get(case=case, action="checks_failed")
+    assert (event.from_state, event.to_state) == (State.SUBMITTED, State.ESCALATED)
+    assert "after 3 sends" in event.reason
+    assert actions(case, "requeue_checks") == 2
+    # Escalated, it is no longer the sweep's: nothing more is sent.
+    assert cases.cases_requeue_stuck_checks(older_than=NOW) == 0
