@@ -18,9 +18,25 @@ pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("eager_celery")]
 
 PUBLIC = ["/", "/transparency/", "/help/", "/privacy/", "/terms/", "/contact/", "/accounts/login/"]
 SIGNED_IN = {
-    "pioneer": ["/dashboard/", "/kyc/", "/workshops/", "/earnings/", "/account/data/", "/profile/"],
-    "verified": ["/tasks/", "/earnings/"],
-    "moderator": ["/dashboard/", "/kyc/review/", "/contact/inbox/"],
+    "pioneer": [
+        "/dashboard/",
+        "/kyc/",
+        "/workshops/",
+        "/earnings/",
+        "/account/data/",
+        "/profile/",
+        "/reputation/",
+        "/notifications/",
+    ],
+    "verified": ["/tasks/", "/earnings/", "/chat/", "/reviews/"],
+    "moderator": [
+        "/dashboard/",
+        "/kyc/review/",
+        "/contact/inbox/",
+        "/chat/reports/",
+        "/reviews/rings/",
+        "/reputation/moderation/",
+    ],
     "validator": ["/dashboard/", "/kyc/checks/"],
     "requester": ["/dashboard/", "/requester/projects/", "/requester/projects/new/"],
 }
