@@ -70,7 +70,8 @@ class InvalidJSON(InvalidInput):
         self.position = position
         # Where the refused value ends, when it was decoded: a reader can go on after it.
         self.end: int | None = None
-        field = path[0] if path and isinstance(path[0], str) else "non_field_errors"
+        # The empty key names no field, and an empty field would read as no field at all.
+        field = path[0] if path and isinstance(path[0], str) and path[0] else "non_field_errors"
         where = self.where()
         detail = problem[:1].upper() + problem[1:]
         if position is not None:

@@ -1,7 +1,9 @@
 """ICAO Doc 9303 machine-readable zone (MRZ) parser and holder-name comparison.
 
 Pure standard library on purpose: reading a passport needs no Django, so the automatic
-checks (`kyc.checks`) call it as a plain function and its tests run it over tables.
+checks (`kyc.checks`) call it as a plain function and its tests run it over tables. It
+stays one module past the length at which others are split: the three layouts share one
+set of field readers and check-digit rules, and a reader of one layout needs them all.
 
 Supported layouts (anything else raises `MRZFormatError`):
 

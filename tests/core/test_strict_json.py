@@ -35,6 +35,8 @@ from core.strict_json import MAX_DEPTH, InvalidJSON
         ('{"a": ["\\ud800"]}', "a", "text must not contain an unpaired"),
         ('{"a": "\\udfff tail"}', "a", "text must not contain an unpaired"),
         ('{"\\udc00": 1}', "non_field_errors", "a key must not contain an unpaired"),
+        # under the empty key there is no field to name: the answer must still be per field
+        ('{"": ["\\ud800"]}', "non_field_errors", "text must not contain an unpaired"),
         # nesting one level over the limit, and the 100,000 levels of the attack
         ("[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1), "non_field_errors", "JSON may nest"),
         ('{"a": ' + "[" * 100_000 + "]" * 100_000 + "}", "non_field_errors", "JSON may nest"),
