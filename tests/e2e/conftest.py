@@ -157,6 +157,7 @@ def asgi_server(transactional_db: None) -> Iterator[str]:
     WSGI live server cannot serve) under uvicorn on a free port, on the test database;
     stopped, and its database connections closed, after the test."""
     import uvicorn
+    from channels.layers import channel_layers
     from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
 
     from pioneer_platform.asgi import application
@@ -165,6 +166,9 @@ def asgi_server(transactional_db: None) -> Iterator[str]:
     database = connections.settings["default"]
     previous_age = database.get("CONN_MAX_AGE", 0)
     database["CONN_MAX_AGE"] = 0
+    # A channel layer lets one event loop at a time receive; each server's loop gets layers
+    # of its own, so a socket a past server still holds cannot break this one's.
+    channel_layers.backends.clear()
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.bind(("127.0.0.1", 0))
     port = listener.getsockname()[1]
@@ -173,6 +177,8 @@ def asgi_server(transactional_db: None) -> Iterator[str]:
         ws="wsproto",
         lifespan="off",
         log_level="warning",
+        # Sockets still open at the end are cancelled after this, not waited for.
+        timeout_graceful_shutdown=3,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
@@ -188,7 +194,9 @@ def asgi_server(transactional_db: None) -> Iterator[str]:
         server.should_exit = True
         thread.join(timeout=15)
         listener.close()
+        channel_layers.backends.clear()
         database["CONN_MAX_AGE"] = previous_age
+        assert not thread.is_alive(), "the ASGI server did not stop within 15 s"
 
 
 @pytest.fixture
