@@ -13,7 +13,6 @@ from rest_framework import permissions, status
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from accounts.models import User
@@ -36,6 +35,7 @@ from community.services import attendance, registrations, workshops
 from community.services import calendars as calendar_tokens
 from core.api import CursorPagination
 from core.errors import NotFound
+from core.throttling import AnonWindowRateThrottle
 
 BAD_INPUT = OpenApiResponse(FieldErrorsSerializer, description="invalid input, per field")
 REFUSED = OpenApiResponse(DetailErrorSerializer, description="not possible now, with the reason")
@@ -305,7 +305,7 @@ class WorkshopCalendarView(APIView):
         return _ics(content, f"workshop-{workshop.public_id}.ics")
 
 
-class FeedThrottle(AnonRateThrottle):
+class FeedThrottle(AnonWindowRateThrottle):
     scope = "anon"
 
 
