@@ -83,6 +83,12 @@ KINDS: dict[str, NotificationKind] = {
             "A moderator penalised your reputation, and said why.",
             email_default=True,
         ),
+        NotificationKind(
+            "reputation.appeal_decided",
+            "Penalty appeal decided",
+            "A moderator upheld or overturned a penalty you appealed, and said why.",
+            email_default=True,
+        ),
     )
 }
 
