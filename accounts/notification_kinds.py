@@ -89,6 +89,13 @@ KINDS: dict[str, NotificationKind] = {
             "A moderator upheld or overturned a penalty you appealed, and said why.",
             email_default=True,
         ),
+        NotificationKind(
+            "reputation.ring_cleared",
+            "Reviews cleared",
+            "A moderator looked at reviews of yours that were held back as a possible "
+            "review ring, found nothing wrong, and let them count again.",
+            email_default=False,
+        ),
     )
 }
 

@@ -1,6 +1,6 @@
 """What a person is told about their reputation is kept, not only pushed live: a
 moderator's penalty and the decision on its appeal, each with the moderator's reason and
-never the moderator's identity."""
+never the moderator's identity, and a review ring cleared, without the other members."""
 
 from __future__ import annotations
 
@@ -14,9 +14,11 @@ from django.db import connections
 from accounts.models import Notification
 from accounts.roles import Role
 from core.errors import Conflict
-from reputation.models import Penalty
+from reputation.models import Penalty, ReviewRing
 from reputation.services.penalties import appeal_decide, penalty_appeal, penalty_impose
+from reputation.services.rings import ring_clear
 from tests.accounts.helpers import connected, identity_of, named, next_event
+from tests.reputation.helpers import make_ring
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_celery")]
 
@@ -101,6 +103,33 @@ def test_a_refused_decision_tells_nobody(user_factory: Any) -> None:
     with pytest.raises(Conflict, match="pending"):
         appeal_decide(moderator=moderator, penalty=penalty, decision="upheld", note="No.")
     assert not Notification.objects.filter(kind="reputation.appeal_decided").exists()
+
+
+def test_a_cleared_ring_tells_each_member_without_naming_the_others(
+    user_factory: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    a, b, outsider = make_ring(user_factory)
+    named(a, "Alice Ring")
+    named(b, "Bob Ring")
+    moderator = named(user_factory(roles=[Role.MODERATOR]), "Mod Margaret")
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        ring_clear(
+            ring=ReviewRing.objects.get(), moderator=moderator, note="Bob and Alice share a desk."
+        )
+
+    told = Notification.objects.filter(kind="reputation.ring_cleared")
+    assert sorted(told.values_list("recipient_id", flat=True)) == sorted([a.pk, b.pk])
+    for notification in told:
+        other = b if notification.recipient_id == a.pk else a
+        assert "count again" in notification.body
+        assert notification.url == "/reputation/"
+        # Neither the other member, nor the moderator, nor the moderator's own note.
+        for part in [*identity_of(other), *identity_of(moderator), "share a desk"]:
+            assert part not in _text(notification)
+    assert not Notification.objects.filter(recipient=outsider).exists()
+    # Good news with nothing to do: on the bell, not mailed unless asked for.
+    assert mail.outbox == []
 
 
 @pytest.mark.django_db(transaction=True)
