@@ -72,6 +72,13 @@ KINDS: dict[str, NotificationKind] = {
             email_default=True,
         ),
         NotificationKind(
+            "chat.moderation",
+            "Muted or banned in chat",
+            "A moderator muted you in chat, or banned you from a room, and said why; you are "
+            "told again whenever you try to post.",
+            email_default=False,
+        ),
+        NotificationKind(
             "review.outcome",
             "Peer review outcome",
             "Peers reviewed work you submitted.",

@@ -182,6 +182,21 @@ async def test_mention_notifies_the_person_on_their_feed(
     await feed.disconnect()
 
 
+async def test_a_mute_reaches_the_persons_feed_and_their_bell(
+    lounge: Room, member: User, moderator: User
+) -> None:
+    feed = await connected(member)
+    await sync_to_async(moderation.mute_create)(
+        subject=member, moderator=moderator, room=lounge, minutes=30, reason="flooding"
+    )
+    event = await next_of(feed, "chat.muted")
+    assert (event["room"], event["reason"]) == ("lounge", "flooding")
+    bell = await next_of(feed, "notification")
+    assert bell["notification"]["kind"] == "chat.moderation"
+    assert bell["unread_count"] == 1
+    await feed.disconnect()
+
+
 async def test_unknown_or_unreadable_room_closes_with_4404(member: User) -> None:
     for slug in ("no-such-room", "moderators"):
         headers = await sync_to_async(session_headers)(member)
