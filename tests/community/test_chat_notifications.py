@@ -1,5 +1,5 @@
-"""What chat moderation tells one person is kept as a notification: a mute (until when
-and why) and a ban from a room; never the moderator's name."""
+"""What chat tells one person is kept as a notification: a mute (until when and why), a
+ban from a room, and a mention; never the moderator's name."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from community.services.common import utc_text
 from core.errors import Conflict
 from tests.accounts.helpers import identity_of, named
 from tests.community.conftest import T0
+from tests.community.helpers import say
 
 pytestmark = pytest.mark.django_db
 
@@ -78,3 +79,20 @@ def test_a_refused_ban_tells_nobody(lounge: Room, member: User, moderator: User)
     with pytest.raises(Conflict):
         moderation.ban_create(subject=member, moderator=moderator, room=lounge, reason="Again.")
     assert Notification.objects.count() == 1
+
+
+def test_a_mention_is_kept_and_mailed_to_someone_away(
+    lounge: Room, member_factory: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    author = named(member_factory(), "Ada")
+    grace = named(member_factory(), "Grace")
+    with django_capture_on_commit_callbacks(execute=True):
+        message = say(lounge, author, "thanks @grace and @ada!")
+
+    [told] = Notification.objects.all()  # not the author, who named themselves
+    assert (told.kind, told.recipient) == ("chat.mention", grace)
+    assert told.title == "Ada mentioned you in Lounge"
+    assert told.body == "thanks @grace and @ada!"
+    assert told.url == f"/chat/lounge/#m-{message.seq}"
+    [sent] = mail.outbox
+    assert sent.to == [grace.email]

@@ -179,6 +179,10 @@ async def test_mention_notifies_the_person_on_their_feed(
     await sync_to_async(say)(lounge, author, "thanks @grace!")
     event = await next_of(feed, "chat.mention")
     assert (event["room"], event["id"]) == ("lounge", 1)
+    # Kept, too: the bell hears it.
+    bell = await next_of(feed, "notification")
+    assert bell["notification"]["kind"] == "chat.mention"
+    assert bell["notification"]["url"] == "/chat/lounge/#m-1"
     await feed.disconnect()
 
 
