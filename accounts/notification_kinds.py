@@ -34,6 +34,13 @@ KINDS: dict[str, NotificationKind] = {
             email_default=True,
         ),
         NotificationKind(
+            "kyc.validator_paused",
+            "Paused as a validator",
+            "Too few of your identity checks agreed with final decisions, and you were "
+            "paused as a validator until a moderator resumes you.",
+            email_default=False,
+        ),
+        NotificationKind(
             "workshop.offer",
             "Workshop seat offered",
             "A seat freed up in a workshop you are waiting for; the offer has a deadline.",
