@@ -34,6 +34,13 @@ KINDS: dict[str, NotificationKind] = {
             email_default=True,
         ),
         NotificationKind(
+            "kyc.validator_paused",
+            "Paused as a validator",
+            "Too few of your identity checks agreed with final decisions, and you were "
+            "paused as a validator until a moderator resumes you.",
+            email_default=False,
+        ),
+        NotificationKind(
             "workshop.offer",
             "Workshop seat offered",
             "A seat freed up in a workshop you are waiting for; the offer has a deadline.",
@@ -72,6 +79,13 @@ KINDS: dict[str, NotificationKind] = {
             email_default=True,
         ),
         NotificationKind(
+            "chat.moderation",
+            "Muted or banned in chat",
+            "A moderator muted you in chat, or banned you from a room, and said why; you are "
+            "told again whenever you try to post.",
+            email_default=False,
+        ),
+        NotificationKind(
             "review.outcome",
             "Peer review outcome",
             "Peers reviewed work you submitted.",
@@ -82,6 +96,19 @@ KINDS: dict[str, NotificationKind] = {
             "Reputation penalty",
             "A moderator penalised your reputation, and said why.",
             email_default=True,
+        ),
+        NotificationKind(
+            "reputation.appeal_decided",
+            "Penalty appeal decided",
+            "A moderator upheld or overturned a penalty you appealed, and said why.",
+            email_default=True,
+        ),
+        NotificationKind(
+            "reputation.ring_cleared",
+            "Reviews cleared",
+            "A moderator looked at reviews of yours that were held back as a possible "
+            "review ring, found nothing wrong, and let them count again.",
+            email_default=False,
         ),
     )
 }

@@ -16,9 +16,10 @@ from typing import TYPE_CHECKING, Any
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
-from accounts.services import notify_user
+from accounts.services import notification_send
 from community import chat_selectors as selectors
 from community import chat_text
 from community.models import Message, MessageEdit, Room, RoomKind, RoomRead, Workshop
@@ -36,6 +37,8 @@ EDIT_WINDOW = timedelta(minutes=15)
 RATE_LIMIT_COUNT = 5
 RATE_LIMIT_WINDOW = timedelta(seconds=10)
 MAX_SLOW_MODE_SECONDS = 3600
+# How much of a message a mention's notification quotes; the link leads to the rest.
+MENTION_BODY = 300
 
 
 class PostingTooFast(RetryLater):
@@ -278,16 +281,23 @@ def message_post(*, room: Room, author: User, body: Any, now: datetime | None = 
         )
         _mark_read(room=locked, user=poster, seq=message.seq)
         fan_out_on_commit(locked, message_event(message))
+        # Kept (the bell, mailed when away unless turned off): at most MAX_MENTIONS people,
+        # each named by the author, so the sends stay few.
+        poster_name = selectors.display_name(poster)
         for person in selectors.mention_targets(room=locked, names=chat_text.mentioned_names(text)):
             if person.pk != poster.pk:
-                notify_user(
+                notification_send(
                     user=person,
+                    kind="chat.mention",
+                    title=f"{poster_name} mentioned you in {locked.title}",
+                    body=text[:MENTION_BODY],
+                    url=f"{reverse('chat:room', args=[locked.slug])}#m-{message.seq}",
                     event={
                         "type": "chat.mention",
                         "room": locked.slug,
                         "room_title": locked.title,
                         "id": message.seq,
-                        "from": selectors.display_name(poster),
+                        "from": poster_name,
                     },
                 )
     room.last_seq = locked.last_seq

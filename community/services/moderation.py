@@ -2,7 +2,9 @@
 
 Every action writes a `ModerationAction` (who, what, why, when) in its transaction; mutes
 and bans are also `community.moderation` leaves in the transparency log, with the person
-as a keyed pseudonym and without the reason (free text may name people).
+as a keyed pseudonym and without the reason (free text may name people). The person muted
+or banned keeps a notification (`chat.moderation`) of until when and why, without the
+moderator's name.
 """
 
 from __future__ import annotations
@@ -11,9 +13,10 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
-from accounts.services import notify_user
+from accounts.services import notification_send
 from community import chat_selectors as selectors
 from community.models import Ban, Message, ModerationAction, Mute, Report, Room
 from community.services.chat import (
@@ -24,6 +27,7 @@ from community.services.chat import (
     member_group,
     message_event,
 )
+from community.services.common import utc_text
 from core.errors import Conflict, Forbidden, InvalidInput
 from ledger.pseudonyms import pseudonym
 from ledger.schemas import utc_timestamp
@@ -195,13 +199,20 @@ def mute_create(
             until=utc_timestamp(until),
         )
         _ledger(action="mute", subject=subject, room=room, until=until, now=now)
-        notify_user(
+        where = f"in {room.title}" if room else "in every chat room"
+        told = f"You are muted {where} until {utc_text(until)}"
+        notification_send(
             user=subject,
+            kind="chat.moderation",
+            title=told,
+            body=f"The moderator's reason: {text}",
+            url=reverse("chat:room", args=[room.slug]) if room else reverse("chat:rooms"),
             event={
                 "type": "chat.muted",
                 "room": room.slug if room else None,
                 "until": utc_timestamp(until),
                 "reason": text,
+                "message": f"{told}: {text}",
             },
         )
     return mute
@@ -223,9 +234,19 @@ def ban_create(
             )
             _record(actor=moderator, action="ban", now=now, room=room, subject=subject, reason=text)
             _ledger(action="ban", subject=subject, room=room, until=None, now=now)
-            notify_user(
+            told = f"You are banned from {room.title}"
+            notification_send(
                 user=subject,
-                event={"type": "chat.banned", "room": room.slug, "reason": text},
+                kind="chat.moderation",
+                title=told,
+                body=f"You no longer read or post there. The moderator's reason: {text}",
+                url=reverse("chat:rooms"),
+                event={
+                    "type": "chat.banned",
+                    "room": room.slug,
+                    "reason": text,
+                    "message": f"{told}: {text}",
+                },
             )
             group = member_group(room, subject.pk)
             transaction.on_commit(

@@ -6,10 +6,11 @@ is durable: the events and the pause stand or fall with the decision.
 
 from __future__ import annotations
 
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.services import notify_user
+from accounts.services import notification_send
 from kyc.accuracy import validator_accuracy
 from kyc.models import Case, State, ValidatorStanding, ValidatorVote
 from reputation.models import ReputationEvent
@@ -57,8 +58,13 @@ def validator_pause_if_below(*, validator: User) -> ValidatorStanding | None:
         "A moderator can resume you after a talk."
     )
     standing.save(update_fields=["paused_at", "reason"])
-    notify_user(
+    # Kept: a validator away when the decision came learns why their checks stopped.
+    notification_send(
         user=validator,
+        kind="kyc.validator_paused",
+        title="You are paused as a validator",
+        body=standing.reason,
+        url=reverse("kyc:validator-checks"),
         event={
             "type": "validator.paused",
             "message": "You are paused as a validator. " + standing.reason,

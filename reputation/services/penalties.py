@@ -4,6 +4,10 @@ A penalty is a negative reputation event with a reason code the person sees. The
 appeal it once; another moderator upholds it or overturns it, and an overturned penalty is
 taken back by a voiding event, so the score becomes what it would have been without it
 (the events stay, append-only, for the public feed).
+
+The person hears of the penalty and of the decision on their appeal as kept
+notifications (live on /ws/feed/, under the bell, e-mailed when away), each with the
+moderator's reason and a link to their reputation page, never with the moderator's name.
 """
 
 from __future__ import annotations
@@ -11,10 +15,11 @@ from __future__ import annotations
 import uuid
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.services import notify_user
+from accounts.services import notification_send
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from reputation.models import Penalty, ReputationEvent
 from reputation.services.events import event_record
@@ -28,6 +33,11 @@ def _require_moderator(moderator: User, person: User) -> None:
         raise Forbidden("Only moderators may penalise or decide appeals.")
     if moderator.pk == person.pk:
         raise Forbidden("Nobody penalises themselves or decides their own appeal.")
+
+
+def _penalty_url(penalty: Penalty) -> str:
+    # The person's own reputation page shows the penalty, its reason and the appeal form.
+    return f"{reverse('reputation:mine')}#penalty-{penalty.public_id}"
 
 
 def _text(value: str, *, field: str, what: str) -> str:
@@ -69,14 +79,19 @@ def penalty_impose(
             weight=weight,
             event=event,
         )
-        notify_user(
+        reason_label = penalty.get_reason_display()
+        message = (
+            f"A moderator penalised your reputation: {reason_label}."
+            " You may appeal once on your reputation page."
+        )
+        notification_send(
             user=user,
-            event={
-                "type": "reputation.penalty",
-                "penalty": str(public_id),
-                "message": f"A moderator penalised your reputation: {penalty.get_reason_display()}."
-                " You may appeal once on your reputation page.",
-            },
+            kind="reputation.penalty",
+            title=f"A moderator penalised your reputation: {reason_label}",
+            body="You may appeal it once, from your reputation page.\n\n"
+            f"The moderator's reason: {explanation}",
+            url=_penalty_url(penalty),
+            event={"type": "reputation.penalty", "penalty": str(public_id), "message": message},
         )
     return penalty
 
@@ -114,7 +129,8 @@ def appeal_decide(*, moderator: User, penalty: Penalty, decision: str, note: str
         current.decided_by = moderator
         current.decided_at = timezone.now()
         current.save(update_fields=["appeal", "appeal_note", "decided_by", "decided_at"])
-        if decision == Penalty.Appeal.OVERTURNED:
+        overturned = decision == Penalty.Appeal.OVERTURNED
+        if overturned:
             event_record(
                 user=current.user,
                 source=ReputationEvent.Source.PENALTY,
@@ -124,14 +140,21 @@ def appeal_decide(*, moderator: User, penalty: Penalty, decision: str, note: str
                 reason="overturned",
                 voids=current.event,
             )
-        notify_user(
+        message = (
+            "Your appeal was granted: the penalty no longer counts."
+            if overturned
+            else "Your appeal was refused: the penalty stands."
+        )
+        notification_send(
             user=current.user,
+            kind="reputation.appeal_decided",
+            title="Your appeal was granted" if overturned else "Your appeal was refused",
+            body=f"{message}\n\nThe moderator's reason: {note}",
+            url=_penalty_url(current),
             event={
                 "type": "reputation.appeal",
                 "penalty": str(current.public_id),
-                "message": "Your appeal was granted: the penalty no longer counts."
-                if decision == Penalty.Appeal.OVERTURNED
-                else "Your appeal was refused: the penalty stands.",
+                "message": message,
             },
         )
     return current

@@ -12,10 +12,11 @@ from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.services import notification_send, notify_user
+from accounts.services import notification_send
 from core.errors import Conflict, Forbidden, InvalidInput
 from reputation import review_rules as rules
 from reputation.models import ReputationEvent, ReviewAssignment, ReviewRequest, ReviewRing
@@ -156,13 +157,19 @@ def ring_clear(*, ring: ReviewRing, moderator: User, note: str = "") -> ReviewRi
                 request.open_slots = max(0, request.open_slots - len(reviews))
                 request.save(update_fields=["open_slots"])
                 request_tally(request, now)
+        message = "A moderator looked at your reviews and cleared them."
         for member in locked.members.all():
-            notify_user(
+            # Kept, so a member who was away learns their reviews count again. Nothing of
+            # the other members, nor the moderator's note (written for moderators).
+            notification_send(
                 user=member,
-                event={
-                    "type": "ring.cleared",
-                    "message": "A moderator looked at your reviews and cleared them.",
-                },
+                kind="reputation.ring_cleared",
+                title="A moderator cleared your reviews",
+                body="Some of your reviews were held back while a moderator looked at "
+                "whether they favoured a few people. The moderator found nothing wrong: "
+                "they count again.",
+                url=reverse("reputation:mine"),
+                event={"type": "ring.cleared", "message": message},
             )
     return locked
 

@@ -64,6 +64,7 @@
   function outcomeItem(event) {
     var item = document.createElement("li");
     item.className = "review-outcome review-new";
+    item.id = "review-" + event.review;
     item.dataset.review = event.review;
     var title = document.createElement("strong");
     title.textContent = event.title || "Your answer";

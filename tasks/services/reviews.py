@@ -11,7 +11,9 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from accounts.services import notify_user
+from django.urls import reverse
+
+from accounts.services import notification_send
 from reputation.models import ReviewRequest
 from reputation.services.reviews import review_request_create
 from tasks.models import Answer, Project
@@ -47,8 +49,19 @@ def answer_review_maybe(*, answer: Answer) -> ReviewRequest | None:
     )
 
 
+def _said_line(said: dict[str, Any]) -> str:
+    line = "Accept" if said["accept"] else "Reject"
+    if said["reasons"]:
+        line += ": " + ", ".join(said["reasons"])
+    if said["comment"]:
+        line += f" — “{said['comment']}”"
+    return line
+
+
 def review_outcome_notify(*, request: ReviewRequest, reviews: list[dict[str, Any]]) -> None:
-    """Tell the author, live on /ws/feed/, how peers judged their answer and why."""
+    """Tell the author how peers judged their answer and why: live on /ws/feed/ and kept
+    (under the bell, e-mailed when away), linking to their outcomes on the review page.
+    What each reviewer said, in the order they said it; never who they are."""
     if not request.subject.startswith(SUBJECT):
         return
     answer = (
@@ -59,24 +72,25 @@ def review_outcome_notify(*, request: ReviewRequest, reviews: list[dict[str, Any
     if answer is None:
         return
     verdict = "accepted" if request.accepted else "not accepted"
-    notify_user(
+    message = f"Your answer on “{answer.project.title}” was {verdict} by peer review."
+    said = [
+        {"accept": one["accept"], "reasons": one["reason_labels"], "comment": one["comment"]}
+        for one in reviews
+    ]
+    notification_send(
         user=answer.pioneer,
+        kind="review.outcome",
+        title=message.removesuffix("."),
+        body="What the reviewers said:\n" + "\n".join(_said_line(one) for one in said),
+        url=f"{reverse('reviews:work')}#review-{request.public_id}",
         event={
             "type": "review.decided",
             "review": str(request.public_id),
             "project": str(answer.project.public_id),
             "title": answer.project.title,
             "accepted": bool(request.accepted),
-            "message": f"Your answer on “{answer.project.title}” was {verdict} by peer review.",
-            # What each reviewer said, in the order they said it; never who they are.
-            "reviews": [
-                {
-                    "accept": said["accept"],
-                    "reasons": said["reason_labels"],
-                    "comment": said["comment"],
-                }
-                for said in reviews
-            ],
+            "message": message,
+            "reviews": said,
         },
     )
 

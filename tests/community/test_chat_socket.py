@@ -179,6 +179,25 @@ async def test_mention_notifies_the_person_on_their_feed(
     await sync_to_async(say)(lounge, author, "thanks @grace!")
     event = await next_of(feed, "chat.mention")
     assert (event["room"], event["id"]) == ("lounge", 1)
+    # Kept, too: the bell hears it.
+    bell = await next_of(feed, "notification")
+    assert bell["notification"]["kind"] == "chat.mention"
+    assert bell["notification"]["url"] == "/chat/lounge/#m-1"
+    await feed.disconnect()
+
+
+async def test_a_mute_reaches_the_persons_feed_and_their_bell(
+    lounge: Room, member: User, moderator: User
+) -> None:
+    feed = await connected(member)
+    await sync_to_async(moderation.mute_create)(
+        subject=member, moderator=moderator, room=lounge, minutes=30, reason="flooding"
+    )
+    event = await next_of(feed, "chat.muted")
+    assert (event["room"], event["reason"]) == ("lounge", "flooding")
+    bell = await next_of(feed, "notification")
+    assert bell["notification"]["kind"] == "chat.moderation"
+    assert bell["unread_count"] == 1
     await feed.disconnect()
 
 

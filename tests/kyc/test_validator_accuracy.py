@@ -10,7 +10,7 @@ import pytest
 from django.db import transaction
 from rest_framework.test import APIClient
 
-from accounts.models import User
+from accounts.models import Notification, User
 from accounts.roles import Role
 from kyc.accuracy import Accuracy, question_outcome, validator_accuracy
 from kyc.models import Case, State, ValidatorStanding, ValidatorVote
@@ -156,6 +156,13 @@ def test_a_validator_below_the_bar_is_paused_and_told_why(user_factory: Any, cas
     assert "paused as a validator" in response.json()["detail"]
     [event] = ReputationEvent.objects.filter(user=person, source="kyc_vote")
     assert event.positive is False
+    # Kept, not only pushed live: the validator learns it later, on the bell, and the link
+    # leads to the checks page, which says why.
+    [told] = Notification.objects.filter(recipient=person)
+    assert (told.kind, told.title) == ("kyc.validator_paused", "You are paused as a validator")
+    assert "1 times out of 10" in told.body
+    assert told.url == "/kyc/checks/"
+    assert "1 times out of 10" in client.get(told.url).content.decode()
 
 
 def test_checks_offered_per_day_are_capped(user_factory: Any, settings: Any, case_id: str) -> None:

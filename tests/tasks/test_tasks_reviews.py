@@ -11,15 +11,17 @@ from typing import Any
 
 import pytest
 from asgiref.sync import sync_to_async
+from django.core import mail
 from django.db import connections
 
+from accounts.models import Notification
 from core.errors import Forbidden
 from reputation.models import ReputationEvent, ReviewRequest
 from reputation.services.events import event_record
 from reputation.services.reviews import review_claim_next, review_submit
 from tasks.models import Answer
 from tasks.services.feed import assignment_answer, item_claim_next
-from tests.accounts.helpers import connected
+from tests.accounts.helpers import connected, identity_of, named
 from tests.reputation.helpers import reviewers
 
 pytestmark = pytest.mark.django_db
@@ -137,9 +139,14 @@ def test_the_author_hears_the_outcome_and_reasons_live(
                     comment="" if accept else "Too short.",
                 )
             event = await socket.receive_json_from(timeout=5)
+            bell = await socket.receive_json_from(timeout=5)
         finally:
             await socket.disconnect()
         assert event["type"] == "review.decided"
+        # And the bell's event: the outcome is kept, too.
+        assert bell["type"] == "notification"
+        assert bell["notification"]["kind"] == "review.outcome"
+        assert bell["unread_count"] == 1
         assert event["accepted"] is True
         assert event["project"] == str(project.public_id)
         assert event["reviews"] == [
@@ -149,10 +156,64 @@ def test_the_author_hears_the_outcome_and_reasons_live(
         ]
         for person in people:
             assert str(person.public_id) not in str(event)
+            assert str(person.public_id) not in str(bell)
 
     _in_own_thread(scenario)
     [outcome] = ReputationEvent.objects.filter(user=pioneer, source="peer_review")
     assert outcome.positive is True
+
+
+def test_the_outcome_is_kept_with_the_reasons_and_never_the_reviewers(
+    make_project: Any,
+    pioneer: Any,
+    user_factory: Any,
+    django_capture_on_commit_callbacks: Any,
+    django_assert_max_num_queries: Any,
+) -> None:
+    project = make_project(kind="free_text", items=1)
+    _answer(project, pioneer, "A cat.")
+    people = [named(person, f"Reviewer {n}") for n, person in enumerate(reviewers(user_factory, 3))]
+    verdicts = [
+        (True, [], "Fine by me."),
+        (False, ["incomplete"], "Too short."),
+        (False, ["off_topic", "low_effort"], ""),
+    ]
+    mail.outbox.clear()
+    for n, (person, (accept, codes, comment)) in enumerate(zip(people, verdicts, strict=True)):
+        claim = review_claim_next(reviewer=person)
+        assert claim is not None
+        # The last review decides: the outcome, the events of the author and of each
+        # reviewer, and the author's one notification, not one per reviewer (35 queries,
+        # 7 of them the notification; 9 for a review that decides nothing).
+        with (
+            django_capture_on_commit_callbacks(execute=True),
+            django_assert_max_num_queries(38 if n == 2 else 10),
+        ):
+            review_submit(
+                assignment=claim.assignment,
+                reviewer=person,
+                accept=accept,
+                reason_codes=codes,
+                comment=comment,
+            )
+
+    [told] = Notification.objects.all()
+    request = ReviewRequest.objects.get()
+    assert (told.kind, told.recipient) == ("review.outcome", pioneer)
+    assert told.title == "Your answer on “Animals” was not accepted by peer review"
+    assert told.body.splitlines()[1:] == [
+        "Accept — “Fine by me.”",
+        "Reject: Incomplete — “Too short.”",
+        "Reject: Low effort or copied, Off topic",
+    ]
+    # Where the author reads it again: their outcomes on the review page.
+    assert told.url == f"/reviews/#review-{request.public_id}"
+    for person in people:
+        for part in identity_of(person):
+            assert part not in f"{told.title}{told.body}{told.url}"
+    [message] = mail.outbox
+    assert message.to == [pioneer.email]
+    assert "Too short." in message.body
 
 
 def test_a_higher_level_project_opens_when_reputation_reaches_its_level(
