@@ -7,8 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from accounts import selectors as account_selectors
-from accounts import services as account_services
 from accounts.models import User
+from accounts.services.users import user_close
 from core.errors import Conflict
 from kyc import selectors as kyc_selectors
 from kyc.services import retention
@@ -63,4 +63,4 @@ def account_close(*, user: User) -> None:
     """Documents first (a case under review refuses, and nothing is closed), then the
     account."""
     documents_erase(user=user)
-    account_services.user_close(user=user)
+    user_close(user=user)

@@ -18,7 +18,7 @@ from channels.layers import get_channel_layer
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.services import notify_user
+from accounts.services.sockets import notify_user
 from community import chat_selectors as selectors
 from community import chat_text
 from community.models import Message, MessageEdit, Room, RoomKind, RoomRead, Workshop

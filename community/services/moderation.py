@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts.services import notify_user
+from accounts.services.sockets import notify_user
 from community import chat_selectors as selectors
 from community.models import Ban, Message, ModerationAction, Mute, Report, Room
 from community.services.chat import (

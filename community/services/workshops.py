@@ -17,7 +17,7 @@ from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.services import notify_topic
+from accounts.services.sockets import notify_topic
 from community import selectors
 from community.models import Audience, Workshop, WorkshopStatus
 from community.services.attendance import attendance_count

@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.services import notify_user
+from accounts.services.sockets import notify_user
 from kyc.accuracy import validator_accuracy
 from kyc.models import Case, State, ValidatorStanding, ValidatorVote
 from reputation.models import ReputationEvent

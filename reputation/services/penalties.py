@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.services import notify_user
+from accounts.services.sockets import notify_user
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from reputation.models import Penalty, ReputationEvent
 from reputation.services.events import event_record

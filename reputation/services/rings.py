@@ -15,7 +15,8 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.services import notification_send, notify_user
+from accounts.services.notifications import notification_send
+from accounts.services.sockets import notify_user
 from core.errors import Conflict, Forbidden, InvalidInput
 from reputation import review_rules as rules
 from reputation.models import ReputationEvent, ReviewAssignment, ReviewRequest, ReviewRing

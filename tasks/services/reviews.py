@@ -11,7 +11,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from accounts.services import notify_user
+from accounts.services.sockets import notify_user
 from reputation.models import ReviewRequest
 from reputation.services.reviews import review_request_create
 from tasks.models import Answer, Project
