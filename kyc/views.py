@@ -21,10 +21,17 @@ from accounts.mfa import second_factor_required
 from core.errors import DomainError, InvalidInput, RetryLater
 from core.middleware import form_error
 from core.types import AuthenticatedHttpRequest
-from kyc import selectors
 from kyc.checks import in_words
 from kyc.forms import AppealForm, CaseForm, DecisionForm
 from kyc.models import Case, DocumentType, State
+from kyc.selectors.cases import case_for_reviewer, case_history, current_case, document_for_viewer
+from kyc.selectors.queue import (
+    MY_DECISIONS_SHOWN,
+    decisions_by,
+    next_case_for,
+    queue_rows,
+    sla_figures,
+)
 from kyc.serializers import QueueQuerySerializer
 from kyc.services import cases, documents, moderation, validation
 from kyc.services.transitions import EDITABLE
@@ -36,7 +43,7 @@ from kyc.services.transitions import EDITABLE
 def document_image(request: AuthenticatedHttpRequest, public_id: str, kind: str) -> HttpResponse:
     """The only way to see a document: its owner, or a moderator without a conflict of
     interest with the case; logged, never cached."""
-    document = selectors.document_for_viewer(user=request.user, public_id=public_id, kind=kind)
+    document = document_for_viewer(user=request.user, public_id=public_id, kind=kind)
     content = documents.document_read(document=document, viewer=request.user)
     response = HttpResponse(content, content_type=document.content_type)
     response["Cache-Control"] = "no-store"
@@ -49,7 +56,7 @@ def document_image(request: AuthenticatedHttpRequest, public_id: str, kind: str)
 @require_http_methods(["GET", "POST"])
 def status(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The pioneer's page: the wizard while the case is editable, its status afterwards."""
-    case = selectors.current_case(user=request.user)
+    case = current_case(user=request.user)
     editable = case is None or case.state in EDITABLE
     form = None
     appeal_form = None
@@ -179,7 +186,7 @@ _ANY_ID = "00000000-0000-0000-0000-000000000000"
 def review_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     _moderator(request)
     filters = QueueQuerySerializer(data=request.GET)
-    rows = selectors.queue_rows(
+    rows = queue_rows(
         reviewer=request.user, **(filters.validated_data if filters.is_valid() else {})
     )[:100]
     # Rows are laid out here, from the shown columns only, rather than in the template from
@@ -205,7 +212,7 @@ def review_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     ]
     context = {
         "cases": cases,
-        "sla": selectors.sla_figures(reuse_decision_figures=True),
+        "sla": sla_figures(reuse_decision_figures=True),
         "filters": request.GET,
         "states": ["in_review", "escalated", "appealed"],
     }
@@ -216,7 +223,7 @@ def _case_to_review(request: AuthenticatedHttpRequest, public_id: str) -> Case:
     """The case a moderator acts on: 404 for an unknown id, 403 for their own case or one
     they have a conflict of interest with."""
     _moderator(request)
-    return selectors.case_for_reviewer(user=request.user, public_id=public_id)
+    return case_for_reviewer(user=request.user, public_id=public_id)
 
 
 def _review_page(
@@ -236,7 +243,7 @@ def _review_page(
             for result in case.checks.all()
         ],
         "form": form or DecisionForm(),
-        "history": selectors.case_history(case=case),
+        "history": case_history(case=case),
         "documents": [doc for doc in case.documents.all() if doc.purged_at is None],
         "claimed_by_me": case.claimed_by_id == request.user.pk,
     }
@@ -285,7 +292,7 @@ def review_decide(request: AuthenticatedHttpRequest, public_id: str) -> HttpResp
     except InvalidInput as error:
         form_error(form, error)
         return _review_page(request, case, form, status=error.status_code)
-    following = selectors.next_case_for(reviewer=request.user)
+    following = next_case_for(reviewer=request.user)
     if following is None:
         messages.success(request, "Decision recorded. The queue is empty for now.")
         return redirect("kyc:review-queue")
@@ -316,12 +323,12 @@ def review_my_decisions(request: AuthenticatedHttpRequest) -> HttpResponse:
             "now": _STATE_LABELS.get(event.case.state, event.case.state),
             "case": event.case.public_id,
         }
-        for event in selectors.decisions_by(reviewer=request.user)[: selectors.MY_DECISIONS_SHOWN]
+        for event in decisions_by(reviewer=request.user)[:MY_DECISIONS_SHOWN]
     ]
     return render(
         request,
         "kyc/my_decisions.html",
-        {"decisions": decisions, "shown": selectors.MY_DECISIONS_SHOWN},
+        {"decisions": decisions, "shown": MY_DECISIONS_SHOWN},
     )
 
 
