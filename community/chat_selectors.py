@@ -25,13 +25,13 @@ from community.models import (
     MessageEdit,
     Mute,
     Registration,
-    RegistrationStatus,
     Report,
     Room,
-    RoomKind,
     RoomRead,
     Workshop,
 )
+from community.models.chat import RoomKind
+from community.models.workshops import RegistrationStatus
 from core.errors import NotFound
 from tasks import selectors as task_selectors
 

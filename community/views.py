@@ -23,7 +23,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from community import selectors
 from community.api import feed_url
 from community.forms import CancelForm, WorkshopForm
-from community.models import Attendance, RegistrationStatus, Workshop, WorkshopStatus
+from community.models import Workshop
+from community.models.workshops import Attendance, RegistrationStatus, WorkshopStatus
 from community.services import attendance, calendars, registrations, workshops
 from core.errors import DomainError
 from core.middleware import form_error

@@ -15,7 +15,8 @@ from django.urls import reverse
 from accounts.services.notifications import notification_send
 from accounts.services.sockets import notify_topic, notify_user
 from community import selectors
-from community.models import ACTIVE_STATUSES, Registration, Workshop
+from community.models import Registration, Workshop
+from community.models.workshops import ACTIVE_STATUSES
 from community.services.common import utc_text
 from community.services.mail import MAILED, STILL_TRUE, message_for
 

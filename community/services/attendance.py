@@ -18,7 +18,8 @@ from django.utils import timezone
 
 from accounts.services.notifications import notification_send
 from community import selectors
-from community.models import Attendance, Registration, RegistrationStatus, Workshop, WorkshopStatus
+from community.models import Registration, Workshop
+from community.models.workshops import Attendance, RegistrationStatus, WorkshopStatus
 from community.services.common import lock_registration, lock_workshop, log, utc_text
 from core.errors import Conflict, Forbidden, InvalidInput
 from reputation.services.events import event_record

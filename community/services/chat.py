@@ -21,7 +21,8 @@ from django.utils import timezone
 from accounts.services.sockets import notify_user
 from community import chat_selectors as selectors
 from community import chat_text
-from community.models import Message, MessageEdit, Room, RoomKind, RoomRead, Workshop
+from community.models import Message, MessageEdit, Room, RoomRead, Workshop
+from community.models.chat import RoomKind
 from core.errors import Conflict, Forbidden, InvalidInput, RetryLater
 from ledger.schemas import utc_timestamp
 
