@@ -18,6 +18,7 @@ from channels.layers import get_channel_layer
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.models import User
 from accounts.services.sockets import notify_user
 from community import chat_selectors as selectors
 from community import chat_text
@@ -27,7 +28,6 @@ from core.errors import Conflict, Forbidden, InvalidInput, RetryLater
 from ledger.schemas import utc_timestamp
 
 if TYPE_CHECKING:
-    from accounts.models import User
     from tasks.models import Project
 
 logger = logging.getLogger(__name__)
@@ -194,8 +194,6 @@ def on_project_published(sender: Any, *, project: Project, **_: Any) -> None:
 
 def _fresh(user: User) -> User:
     """The poster as stored now: verification can be withdrawn while a socket is open."""
-    from accounts.models import User
-
     return User.objects.select_related("profile").get(pk=user.pk)
 
 
