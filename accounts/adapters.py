@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 
 from accounts.ratelimits import RATE_LIMIT_ERROR_CODES, too_many_requests
 from accounts.roles import Role
-from accounts.services import user_grant_role
+from accounts.services.users import user_grant_role
 
 
 class AccountAdapter(DefaultAccountAdapter):

@@ -2,8 +2,8 @@
 stage and its rate limits. Django's own admin form checks a password and nothing else, so
 it never authenticates anyone here; it only forwards to allauth with `next`.
 
-Loaded by `INSTALLED_APPS` before models exist: what touches models is imported inside the
-methods.
+The admin app's config (`accounts.admin_config`) names this site by its dotted path, so
+this module is imported once the models are loaded.
 """
 
 from __future__ import annotations
@@ -11,13 +11,15 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
+from allauth.mfa.utils import is_mfa_enabled
 from django.contrib import admin
-from django.contrib.admin.apps import AdminConfig
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+
+from accounts import mfa
 
 
 class PioneerAdminSite(admin.AdminSite):
@@ -28,10 +30,6 @@ class PioneerAdminSite(admin.AdminSite):
         return super().has_permission(request) and self._second_factor_missing(request) is None
 
     def _second_factor_missing(self, request: HttpRequest) -> Any:
-        from allauth.mfa.utils import is_mfa_enabled
-
-        from accounts import mfa
-
         missing = mfa.second_factor_missing(user=request.user, session=request.session)
         if missing is not None:
             return missing
@@ -44,8 +42,6 @@ class PioneerAdminSite(admin.AdminSite):
         return None
 
     def login(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
-        from accounts import mfa
-
         next_url = request.GET.get(REDIRECT_FIELD_NAME, "")
         if not url_has_allowed_host_and_scheme(
             next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
@@ -61,10 +57,3 @@ class PioneerAdminSite(admin.AdminSite):
             return mfa.second_factor_page(request, missing)
         # Signed in but not staff: sending them to the login form again would loop.
         raise PermissionDenied
-
-
-class PioneerAdminConfig(AdminConfig):
-    default_site = "accounts.admin_site.PioneerAdminSite"
-
-
-__all__ = ["PioneerAdminConfig", "PioneerAdminSite"]

@@ -8,7 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts import selectors, services
+from accounts import selectors
 from accounts.hooks import reputation_level, reputation_next_step
 from accounts.models import User
 from accounts.serializers import (
@@ -20,6 +20,8 @@ from accounts.serializers import (
     NotificationsReadOutputSerializer,
     ProfileInputSerializer,
 )
+from accounts.services.notifications import notification_settings_update, notifications_mark_read
+from accounts.services.profiles import profile_update
 from core.api import CursorPagination
 
 
@@ -47,7 +49,7 @@ class MeView(APIView):
     def patch(self, request: Request) -> Response:
         serializer = ProfileInputSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        services.profile_update(user=cast(User, request.user), **serializer.validated_data)
+        profile_update(user=cast(User, request.user), **serializer.validated_data)
         return Response(me_payload(cast(User, request.user).pk))
 
 
@@ -96,7 +98,7 @@ class NotificationsReadView(APIView):
         data.is_valid(raise_exception=True)
         user = cast(User, request.user)
         chosen = None if data.validated_data.get("all") else data.validated_data["ids"]
-        marked = services.notifications_mark_read(user=user, public_ids=chosen)
+        marked = notifications_mark_read(user=user, public_ids=chosen)
         unread = selectors.notifications_unread_count(user=user)
         return Response({"marked": marked, "unread_count": unread})
 
@@ -115,7 +117,7 @@ class NotificationSettingsView(APIView):
         data = NotificationSettingsInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         user = cast(User, request.user)
-        services.notification_settings_update(user=user, email=data.validated_data["email"])
+        notification_settings_update(user=user, email=data.validated_data["email"])
         return self._settings(user)
 
     def _settings(self, user: User) -> Response:

@@ -7,6 +7,7 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self) -> None:
+        # Imported in ready(), not at the top: they import models, loaded after apps.py.
         from accounts import roles, signals  # noqa: F401
 
         # After every migrate, so a role's permissions follow the code on each deploy; the

@@ -7,7 +7,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.core.cache import cache
 
 from accounts.realtime import can_subscribe, topic_group
-from accounts.services import (
+from accounts.services.sockets import (
     CLOSE_SESSION_ENDED,
     PRESENCE_SECONDS,
     feed_group,
@@ -70,7 +70,7 @@ class FeedConsumer(AsyncJsonWebsocketConsumer):
 
     async def _seen(self) -> None:
         # Presence for the notification e-mails: a person with a page open is not mailed
-        # what their bell already shows (accounts.services.notification_email).
+        # what their bell already shows (accounts.services.notifications.notification_email).
         await cache.aset(presence_key(self.scope["user"].pk), 1, timeout=PRESENCE_SECONDS)
 
     async def _join(self, group: str) -> None:

@@ -35,8 +35,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
-    # Set only by accounts.services.user_set_verified, which the KYC decision calls: never
-    # from a form, an admin field or the API.
+    # Set only by accounts.services.users.user_set_verified, which the KYC decision calls:
+    # never from a form, an admin field or the API.
     verified_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects: ClassVar[UserManager] = UserManager()
@@ -101,8 +101,8 @@ class Profile(models.Model):
 
 
 class Notification(models.Model):
-    """Something a person was told (`accounts.services.notification_send`), kept with its
-    read state for the bell and `/notifications/`.
+    """Something a person was told (`accounts.services.notifications.notification_send`),
+    kept with its read state for the bell and `/notifications/`.
 
     It carries text meant for its recipient alone and a link path inside the site: nobody
     else's personal data, no secret in the link (links are mailed and end up in logs).

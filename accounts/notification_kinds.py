@@ -1,8 +1,9 @@
 """The kinds of notification a person can receive, and which of them may be e-mailed.
 
 A kind is the one thing a person's settings are about: "e-mail me when a chat message
-mentions me". Apps above accounts send with `accounts.services.notification_send(kind=...)`;
-a kind that is not in this table is a bug in the caller and raises.
+mentions me". Apps above accounts send with
+`accounts.services.notifications.notification_send(kind=...)`; a kind that is not in this
+table is a bug in the caller and raises.
 
 `email_default` is what a person gets before they touch their settings. A kind whose news
 the app already mails by itself, with details the notification does not carry (the

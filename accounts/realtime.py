@@ -3,7 +3,7 @@
 An app registers a topic prefix with a permission check (`register_topic("project",
 can_watch_project)`); a client sends `{"type": "subscribe", "topic": "project:42"}` and
 the consumer joins the topic's group only when the check passes. Apps publish with
-`accounts.services.notify_topic`.
+`accounts.services.sockets.notify_topic`.
 """
 
 from __future__ import annotations

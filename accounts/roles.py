@@ -9,6 +9,8 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
+from django.contrib.auth.models import Group, Permission
+
 
 class Role(StrEnum):
     PIONEER = "pioneer"
@@ -27,8 +29,6 @@ ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
 
 
 def sync_role_groups(**kwargs: Any) -> None:
-    from django.contrib.auth.models import Group, Permission
-
     for role, perms in ROLE_PERMISSIONS.items():
         group, _ = Group.objects.get_or_create(name=role.value)
         wanted = []

@@ -17,8 +17,9 @@ logger = logging.getLogger(__name__)
 
 # The bell's count is cached per person under a version token that the notification
 # services replace whenever the count may change (a notification sent, some marked read):
-# see `notifications_unread_changed` in accounts.services. The TTL only bounds how long a
-# count could outlive a replacement that never reached the cache (Redis down at that moment).
+# see `notifications_unread_changed` in accounts.services.notifications. The TTL only
+# bounds how long a count could outlive a replacement that never reached the cache (Redis
+# down at that moment).
 UNREAD_COUNT_SECONDS = 600
 UNREAD_VERSION_SECONDS = 24 * 3600
 

@@ -6,7 +6,7 @@ from django.dispatch import receiver
 from django.http import HttpRequest
 
 from accounts.models import Profile, User
-from accounts.services import sockets_close_for_session, sockets_close_for_user
+from accounts.services.sockets import sockets_close_for_session, sockets_close_for_user
 
 
 @receiver(post_save, sender=User)

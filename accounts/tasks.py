@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from accounts import services
+from accounts.services.notifications import notification_email, notifications_purge
 
 
 @shared_task(
@@ -16,9 +16,9 @@ from accounts import services
     ignore_result=True,
 )
 def email_notification(notification_id: int) -> None:
-    services.notification_email(notification_id=notification_id)
+    notification_email(notification_id=notification_id)
 
 
 @shared_task(acks_late=True, ignore_result=True)
 def purge_read_notifications() -> None:
-    services.notifications_purge()
+    notifications_purge()

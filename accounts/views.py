@@ -10,10 +10,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts import selectors, services
+from accounts import selectors
 from accounts.forms import ProfileForm
 from accounts.models import Notification
 from accounts.notification_kinds import KINDS
+from accounts.services.notifications import notification_settings_update, notifications_mark_read
+from accounts.services.profiles import profile_update
 from core.errors import DomainError, InvalidInput, RetryLater
 from core.middleware import form_error
 from core.types import AuthenticatedHttpRequest
@@ -31,7 +33,7 @@ def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
         form = ProfileForm(request.POST, request.FILES)
         if form.is_valid():
             try:
-                services.profile_update(
+                profile_update(
                     user=request.user,
                     display_name=form.cleaned_data["display_name"],
                     country=form.cleaned_data["country"],
@@ -102,14 +104,14 @@ def notifications(request: AuthenticatedHttpRequest) -> HttpResponse:
 def notifications_read(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Mark one notification (`id`) or all of them read, then back to the list."""
     if request.POST.get("all"):
-        services.notifications_mark_read(user=request.user)
+        notifications_mark_read(user=request.user)
         messages.success(request, "All notifications marked read.")
     else:
         chosen = _uuid(request.POST.get("id"))
         if chosen is None:
             messages.error(request, "That is not one of your notifications.")
             return redirect("accounts:notifications")
-        services.notifications_mark_read(user=request.user, public_ids=[chosen])
+        notifications_mark_read(user=request.user, public_ids=[chosen])
         messages.success(request, "Marked read.")
     return redirect("accounts:notifications")
 
@@ -124,7 +126,7 @@ def notification_settings(request: AuthenticatedHttpRequest) -> HttpResponse:
     try:
         if unknown:
             raise InvalidInput("Some of those kinds cannot be e-mailed.", field="email")
-        services.notification_settings_update(user=request.user, email=email)
+        notification_settings_update(user=request.user, email=email)
     except DomainError as error:
         messages.error(request, error.message)
         return redirect("accounts:notifications")

@@ -47,7 +47,7 @@ WHERE "auth_group_permissions"."group_id" IN (
     INNER JOIN "accounts_user_groups" U1 ON (U0."id" = U1."group_id") WHERE U1."user_id" = %s)"""
 HAS_TOTP = """SELECT 1 AS "a" FROM "mfa_authenticator"
 WHERE ("mfa_authenticator"."type" = 'totp' AND "mfa_authenticator"."user_id" = %s) LIMIT 1"""
-# Only the shown columns; every conflict rule of `kyc.selectors.conflicts_of`.
+# Only the shown columns; every conflict rule of `kyc.selectors.conflicts.conflicts_of`.
 QUEUE_PAGE = """SELECT "kyc_case"."public_id", "kyc_case"."state", "kyc_case"."document_type",
 "kyc_case"."issuing_state", "kyc_case"."risk_flags", "kyc_case"."submitted_at",
 "kyc_case"."claimed_by_id", "kyc_case"."claim_expires_at"

@@ -56,7 +56,7 @@ def build(clients: int, items: int) -> tuple[dict[str, str], list[str]]:
 
     from accounts.models import User
     from accounts.roles import Role
-    from accounts.services import user_grant_role, user_set_verified
+    from accounts.services.users import user_grant_role, user_set_verified
     from tasks.models import Item, Project, State
     from tasks.services.projects import project_create
 

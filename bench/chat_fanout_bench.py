@@ -262,7 +262,7 @@ def main() -> None:
 
         from accounts.models import User
         from accounts.roles import Role
-        from accounts.services import user_grant_role
+        from accounts.services.users import user_grant_role
         from community.services import chat
 
         rooms = chat.standing_rooms_open()

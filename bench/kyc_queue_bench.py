@@ -38,7 +38,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.roles import Role
-from accounts.services import user_grant_role
+from accounts.services.users import user_grant_role
 from kyc.models import Case, State
 
 RAW_PAGE = """

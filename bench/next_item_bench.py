@@ -82,7 +82,7 @@ def build(items: int, label: str) -> tuple[int, list[int]]:
     """A published project with `items` items and WORKERS verified pioneers."""
     from accounts.models import User
     from accounts.roles import Role
-    from accounts.services import user_grant_role, user_set_verified
+    from accounts.services.users import user_grant_role, user_set_verified
     from tasks.models import Item, Project, State
     from tasks.services.projects import project_create
 

@@ -84,7 +84,7 @@ def build(clients: int, workers: int) -> tuple[int, list[int], list[int]]:
 
     from accounts.models import User
     from accounts.roles import Role
-    from accounts.services import user_grant_role
+    from accounts.services.users import user_grant_role
 
     host = User.objects.create_user("host@bench.example", "x")
     user_grant_role(user=host, role=Role.MODERATOR)

@@ -17,7 +17,8 @@ from rest_framework.views import APIView
 
 from accounts.models import User
 from community import calendars, selectors
-from community.models import Registration, WorkshopStatus
+from community.models import Registration
+from community.models.workshops import WorkshopStatus
 from community.serializers import (
     AttendanceInputSerializer,
     AttendeeSerializer,

@@ -1,5 +1,8 @@
 from django.apps import AppConfig
 
+from accounts.realtime import register_topic
+from tasks.signals import project_published
+
 
 class CommunityConfig(AppConfig):
     """Workshops and live chat: where community members meet and talk."""
@@ -8,15 +11,13 @@ class CommunityConfig(AppConfig):
     verbose_name = "Community"
 
     def ready(self) -> None:
-        from accounts.realtime import register_topic
+        # Imported in ready(), not at the top: they import models, loaded after apps.py.
         from community.selectors import can_watch_workshop
+        from community.services.chat import on_project_published
 
         # `workshop:<public id>` carries seats left and the waitlist length to the
         # workshop's open pages; anyone who may see the workshop may listen.
         register_topic("workshop", can_watch_workshop)
-
-        from community.services.chat import on_project_published
-        from tasks.signals import project_published
 
         # Tasks knows nothing of community: its publication opens the project's room here.
         project_published.connect(on_project_published, dispatch_uid="community.project_room")

@@ -16,7 +16,8 @@ from django.conf import settings
 from django.urls import reverse
 from icalendar import Calendar, Event
 
-from community.models import Workshop, WorkshopStatus
+from community.models import Workshop
+from community.models.workshops import WorkshopStatus
 
 PRODID = "-//Pioneer Platform//Workshops//EN"
 

@@ -19,24 +19,24 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import BigIntegerField, Exists, F, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, Greatest
 
+from accounts.models import User
 from community.models import (
     Ban,
     Message,
     MessageEdit,
     Mute,
     Registration,
-    RegistrationStatus,
     Report,
     Room,
-    RoomKind,
     RoomRead,
     Workshop,
 )
+from community.models.chat import RoomKind
+from community.models.workshops import RegistrationStatus
 from core.errors import NotFound
 from tasks import selectors as task_selectors
 
 if TYPE_CHECKING:
-    from accounts.models import User
     from tasks.models import Project
 
 # How many messages a page of history holds, and how many a reconnecting socket is sent
@@ -230,8 +230,6 @@ def mention_targets(*, room: Room, names: list[str]) -> list[User]:
     """People named in a message (by display name, any case) who can read the room."""
     if not names:
         return []
-    from accounts.models import User
-
     named = Q()
     for name in names:
         named |= Q(profile__display_name__iexact=name)

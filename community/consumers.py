@@ -17,7 +17,7 @@ from urllib.parse import parse_qs
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from accounts.services import CLOSE_SESSION_ENDED
+from accounts.services.sockets import CLOSE_SESSION_ENDED
 from community import chat_selectors as selectors
 from community.models import Room
 from community.services import chat, moderation

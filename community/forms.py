@@ -9,7 +9,8 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
-from community.models import Audience, Workshop
+from community.models import Workshop
+from community.models.workshops import Audience
 
 ZONE_CHOICES = [(zone, zone) for zone in sorted(zoneinfo.available_timezones())]
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"

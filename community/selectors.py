@@ -12,14 +12,12 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from community.models import (
+from community.models import CalendarFeed, Registration, Workshop
+from community.models.workshops import (
     ACTIVE_STATUSES,
     Attendance,
     Audience,
-    CalendarFeed,
-    Registration,
     RegistrationStatus,
-    Workshop,
     WorkshopStatus,
 )
 from core.errors import Forbidden, InvalidInput, NotFound

@@ -10,7 +10,7 @@ from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
 from community import selectors
-from community.models import Attendance
+from community.models.workshops import Attendance
 
 # `errors` cannot be a field of a Serializer class (it is the serializer's own attribute).
 FieldErrorsSerializer = inline_serializer(

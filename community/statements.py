@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING
 
 from django.db import connection
 
-from community.models import Audience, Registration, RegistrationStatus, Workshop, WorkshopStatus
+from community.models import Registration, Workshop
+from community.models.workshops import Audience, RegistrationStatus, WorkshopStatus
 
 if TYPE_CHECKING:
     from accounts.models import User

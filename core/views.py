@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import logging
 
+import redis
 from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -27,8 +28,6 @@ def healthz(request: HttpRequest) -> JsonResponse:
         logger.exception("healthz: database unavailable")
         checks["database"] = "unavailable"
     if settings.REDIS_URL:
-        import redis
-
         try:
             redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2).ping()
             checks["redis"] = "ok"

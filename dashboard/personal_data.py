@@ -7,10 +7,10 @@ from __future__ import annotations
 from typing import Any
 
 from accounts import selectors as account_selectors
-from accounts import services as account_services
 from accounts.models import User
+from accounts.services.users import user_close
 from core.errors import Conflict
-from kyc import selectors as kyc_selectors
+from kyc.selectors import cases as kyc_cases
 from kyc.services import retention
 from support import selectors as support_selectors
 from tasks import selectors as task_selectors
@@ -34,7 +34,7 @@ def personal_data(*, user: User) -> dict[str, Any]:
                 "has_avatar": bool(profile.avatar),
             },
         },
-        "identity_verification": kyc_selectors.personal_data_export(user=member),
+        "identity_verification": kyc_cases.personal_data_export(user=member),
         "tasks": task_selectors.personal_data_export(user=member),
         "contact_messages": support_selectors.messages_of(user=member),
     }
@@ -43,7 +43,7 @@ def personal_data(*, user: User) -> dict[str, Any]:
 def erasable_document_count(*, user: User) -> tuple[int, bool]:
     """How many document images the person holds, and whether a case under review keeps
     them for now."""
-    cases = kyc_selectors.cases_holding_documents(user=user)
+    cases = kyc_cases.cases_holding_documents(user=user)
     held = any(case.state in retention.UNDER_REVIEW for case in cases)
     return sum(case.documents_held for case in cases), held  # type: ignore[attr-defined]
 
@@ -51,7 +51,7 @@ def erasable_document_count(*, user: User) -> tuple[int, bool]:
 def documents_erase(*, user: User) -> int:
     """Erase the images of every case of the person's; refused as a whole (before any is
     erased) while one of their cases is under review."""
-    cases = kyc_selectors.cases_holding_documents(user=user)
+    cases = kyc_cases.cases_holding_documents(user=user)
     if any(case.state in retention.UNDER_REVIEW for case in cases):
         raise Conflict(
             "Your identity case is being reviewed; its documents can be deleted once it is decided."
@@ -63,4 +63,4 @@ def account_close(*, user: User) -> None:
     """Documents first (a case under review refuses, and nothing is closed), then the
     account."""
     documents_erase(user=user)
-    account_services.user_close(user=user)
+    user_close(user=user)

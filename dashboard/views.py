@@ -24,7 +24,9 @@ from dashboard import personal_data
 from dashboard.earnings import WHAT_A_POINT_IS, credits_csv, earnings_summary
 from dashboard.forms import CloseAccountForm, ConfirmForm
 from dashboard.standing import case_standing
-from kyc import selectors as kyc_selectors
+from kyc.selectors.cases import latest_case
+from kyc.selectors.queue import claimed_cases, oldest_waiting_since, sla_figures
+from kyc.selectors.validators import validator_pending_checks, validator_record
 from support import selectors as support_selectors
 from tasks import selectors as task_selectors
 
@@ -54,7 +56,7 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = account_selectors.user_for_me(user_id=request.user.pk)
     email_verified = account_selectors.user_email_verified(user=user)
     mfa_enabled = account_selectors.user_mfa_enabled(user=user)
-    case = kyc_selectors.latest_case(user=user)
+    case = latest_case(user=user)
     standing = case_standing(
         state=None if case is None else case.state,
         resubmission_reasons=case.resubmission_reasons if case else "",
@@ -91,17 +93,15 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     if user.has_perm("accounts.work_tasks"):
         context["work"] = task_selectors.pioneer_work_summary(user=user)
     if user.has_perm("accounts.review_kyc_cases"):
-        context["sla"] = kyc_selectors.sla_figures()
-        context["oldest_waiting"] = kyc_selectors.oldest_waiting_since(reviewer=user)
-        context["claimed"] = kyc_selectors.claimed_cases(moderator=user)
+        context["sla"] = sla_figures()
+        context["oldest_waiting"] = oldest_waiting_since(reviewer=user)
+        context["claimed"] = claimed_cases(moderator=user)
     if user.has_perm("accounts.moderate_community"):
         context["open_messages"] = support_selectors.open_message_count(moderator=user)
     if user.has_perm("accounts.vote_kyc_checks"):
         context["validator"] = {
-            "pending": kyc_selectors.validator_pending_checks(validator=user)
-            if user.is_verified
-            else 0,
-            "record": kyc_selectors.validator_record(validator=user),
+            "pending": validator_pending_checks(validator=user) if user.is_verified else 0,
+            "record": validator_record(validator=user),
         }
     if user.has_perm("accounts.publish_projects"):
         projects = list(task_selectors.requester_progress(user=user)[:REQUESTER_PROJECTS_SHOWN])

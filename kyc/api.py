@@ -16,7 +16,8 @@ from accounts.mfa import SecondFactorForReviewers
 from accounts.models import User
 from core.api import CursorPagination, IsAuthenticatedWithVerifiedEmail
 from core.schema import CONFLICT, Link, response_links
-from kyc import selectors
+from kyc.selectors.cases import case_for_viewer, current_case, personal_data_export
+from kyc.selectors.queue import claim_is_live, queue_rows, sla_figures
 from kyc.serializers import (
     CaseInputSerializer,
     CaseOutputSerializer,
@@ -70,7 +71,7 @@ def _user(request: Request) -> User:
 
 
 def _case_response(request: Request, public_id: Any, code: int = 200) -> Response:
-    case = selectors.case_for_viewer(user=_user(request), public_id=public_id)
+    case = case_for_viewer(user=_user(request), public_id=public_id)
     return Response(CaseOutputSerializer(case).data, status=code)
 
 
@@ -100,7 +101,7 @@ class CaseDetailView(APIView):
         request=CaseInputSerializer, responses={200: CaseOutputSerializer, 409: CONFLICT}
     )
     def patch(self, request: Request, public_id: str) -> Response:
-        case = selectors.case_for_viewer(user=_user(request), public_id=public_id)
+        case = case_for_viewer(user=_user(request), public_id=public_id)
         data = CaseInputSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         cases.case_update(case=case, user=_user(request), **data.validated_data)
@@ -116,7 +117,7 @@ class DocumentUploadView(APIView):
     )
     @response_links(201, **_case_links(SAME_CASE, "documents", "submit"))
     def post(self, request: Request, public_id: str) -> Response:
-        case = selectors.case_for_viewer(user=_user(request), public_id=public_id)
+        case = case_for_viewer(user=_user(request), public_id=public_id)
         data = DocumentInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         documents.document_upload(
@@ -134,7 +135,7 @@ class CaseSubmitView(APIView):
     @extend_schema(request=None, responses={200: CaseOutputSerializer, 409: CONFLICT})
     @response_links(200, **_case_links(CASE, "case"))
     def post(self, request: Request, public_id: str) -> Response:
-        case = selectors.case_for_viewer(user=_user(request), public_id=public_id)
+        case = case_for_viewer(user=_user(request), public_id=public_id)
         cases.case_submit(case=case, user=_user(request))
         return _case_response(request, public_id)
 
@@ -146,7 +147,7 @@ class CaseAppealView(APIView):
         request=ReasonInputSerializer, responses={200: CaseOutputSerializer, 409: CONFLICT}
     )
     def post(self, request: Request, public_id: str) -> Response:
-        case = selectors.case_for_viewer(user=_user(request), public_id=public_id)
+        case = case_for_viewer(user=_user(request), public_id=public_id)
         data = ReasonInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         cases.case_appeal(case=case, user=_user(request), reason=data.validated_data["reason"])
@@ -160,14 +161,14 @@ class MyDataView(APIView):
 
     @extend_schema(request=None, responses=PersonalDataOut)
     def get(self, request: Request) -> Response:
-        response = Response(selectors.personal_data_export(user=_user(request)))
+        response = Response(personal_data_export(user=_user(request)))
         response["Cache-Control"] = "no-store"
         response["Content-Disposition"] = 'attachment; filename="my-kyc-data.json"'
         return response
 
     @extend_schema(request=None, responses={200: ErasedOut, 409: CONFLICT})
     def delete(self, request: Request) -> Response:
-        case = selectors.current_case(user=_user(request))
+        case = current_case(user=_user(request))
         erased = retention.documents_erase_on_request(case=case, user=_user(request)) if case else 0
         return Response({"erased_documents": erased})
 
@@ -267,7 +268,7 @@ class QueueView(ListAPIView):
     def get_queryset(self) -> Any:
         query = QueueQuerySerializer(data=self.request.query_params)
         query.is_valid(raise_exception=True)
-        return selectors.queue_rows(reviewer=_user(self.request), **query.validated_data)
+        return queue_rows(reviewer=_user(self.request), **query.validated_data)
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         page = self.paginate_queryset(self.get_queryset())
@@ -280,7 +281,7 @@ class QueueView(ListAPIView):
                 "issuing_state": row["issuing_state"],
                 "risk_flags": row["risk_flags"],
                 "submitted_at": _iso(row["submitted_at"]),
-                "claimed": selectors.claim_is_live(row, now),
+                "claimed": claim_is_live(row, now),
             }
             for row in page or []
         ]
@@ -293,7 +294,7 @@ class ClaimView(APIView):
     @extend_schema(request=None, responses={200: CaseOutputSerializer, 409: CONFLICT})
     @response_links(200, **_case_links(CASE, "decide", "escalate"))
     def post(self, request: Request, public_id: str) -> Response:
-        case = selectors.case_for_viewer(user=_user(request), public_id=public_id)
+        case = case_for_viewer(user=_user(request), public_id=public_id)
         moderation.case_claim(case=case, moderator=_user(request))
         return _case_response(request, public_id)
 
@@ -305,7 +306,7 @@ class DecideView(APIView):
         request=DecisionInputSerializer, responses={200: CaseOutputSerializer, 409: CONFLICT}
     )
     def post(self, request: Request, public_id: str) -> Response:
-        case = selectors.case_for_viewer(user=_user(request), public_id=public_id)
+        case = case_for_viewer(user=_user(request), public_id=public_id)
         data = DecisionInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         moderation.case_decide(case=case, moderator=_user(request), **data.validated_data)
@@ -319,7 +320,7 @@ class EscalateView(APIView):
         request=ReasonInputSerializer, responses={200: CaseOutputSerializer, 409: CONFLICT}
     )
     def post(self, request: Request, public_id: str) -> Response:
-        case = selectors.case_for_viewer(user=_user(request), public_id=public_id)
+        case = case_for_viewer(user=_user(request), public_id=public_id)
         data = ReasonInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         moderation.case_escalate(
@@ -336,7 +337,7 @@ class CaseConflictView(APIView):
 
     @extend_schema(request=ReasonInputSerializer, responses={204: None})
     def post(self, request: Request, public_id: str) -> Response:
-        case = selectors.case_for_viewer(user=_user(request), public_id=public_id)
+        case = case_for_viewer(user=_user(request), public_id=public_id)
         data = ReasonInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         moderation.conflict_declare(
@@ -350,4 +351,4 @@ class SlaView(APIView):
 
     @extend_schema(request=None, responses=SlaOut)
     def get(self, request: Request) -> Response:
-        return Response(vars(selectors.sla_figures(reuse_decision_figures=True)))
+        return Response(vars(sla_figures(reuse_decision_figures=True)))

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.utils import timezone
 from rest_framework import serializers
 
 from kyc.models import Case, CheckResult, DocumentKind, DocumentType, ReasonCode
@@ -94,8 +95,6 @@ class QueueCaseSerializer(serializers.ModelSerializer):
         ]
 
     def get_claimed(self, case: Case) -> bool:
-        from django.utils import timezone
-
         return bool(
             case.claimed_by_id and case.claim_expires_at and case.claim_expires_at > timezone.now()
         )

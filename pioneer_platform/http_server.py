@@ -21,6 +21,7 @@ from core.bodies import body_limit, too_large_detail
 
 
 def install() -> None:
+    # Imported here: only a process that runs daphne needs daphne (and Twisted) loaded.
     try:
         from daphne import http_protocol
     except ImportError:

@@ -61,7 +61,7 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
 INSTALLED_APPS = [
     "daphne",
-    "accounts.admin_site.PioneerAdminConfig",
+    "accounts.admin_config.PioneerAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -7,7 +7,7 @@ Reputation imports no app above it; the app that asked for a review connects a r
 ReviewRequest: `subject`, `author`, `accepted`) and `reviews` (what the counted reviewers
 said, in the order they said it, without who they are: dicts of `accept`,
 `reason_codes`, `reason_labels` and `comment`). Receivers send anything outside the
-database on commit (`accounts.services.notify_user` does).
+database on commit (`accounts.services.sockets.notify_user` does).
 """
 
 from __future__ import annotations

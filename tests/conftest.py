@@ -23,7 +23,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import User
 from accounts.roles import Role
-from accounts.services import user_grant_role, user_set_verified
+from accounts.services.users import user_grant_role, user_set_verified
 
 IN_CI = bool(os.environ.get("CI"))
 PASSWORD = "correct-horse-battery-staple"

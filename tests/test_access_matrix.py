@@ -32,7 +32,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import User
 from accounts.roles import Role
-from community.models import Audience
+from community.models.workshops import Audience
 from community.services import registrations as community_registrations
 from community.services import workshops as community_workshops
 from kyc.models import Case, CheckAssignment, Question, State

@@ -12,9 +12,11 @@ from __future__ import annotations
 from django.core.mail import get_connection
 from django.urls import reverse
 
-from accounts.services import notification_send, notify_topic, notify_user
+from accounts.services.notifications import notification_send
+from accounts.services.sockets import notify_topic, notify_user
 from community import selectors
-from community.models import ACTIVE_STATUSES, Registration, Workshop
+from community.models import Registration, Workshop
+from community.models.workshops import ACTIVE_STATUSES
 from community.services.common import utc_text
 from community.services.mail import MAILED, STILL_TRUE, message_for
 

@@ -16,9 +16,10 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.services import notification_send
+from accounts.services.notifications import notification_send
 from community import selectors
-from community.models import Attendance, Registration, RegistrationStatus, Workshop, WorkshopStatus
+from community.models import Registration, Workshop
+from community.models.workshops import Attendance, RegistrationStatus, WorkshopStatus
 from community.services.common import lock_registration, lock_workshop, log, utc_text
 from core.errors import Conflict, Forbidden, InvalidInput
 from reputation.services.events import event_record

@@ -19,15 +19,16 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.services import notification_send
+from accounts.models import User
+from accounts.services.notifications import notification_send
 from community import chat_selectors as selectors
 from community import chat_text
-from community.models import Message, MessageEdit, Room, RoomKind, RoomRead, Workshop
+from community.models import Message, MessageEdit, Room, RoomRead, Workshop
+from community.models.chat import RoomKind
 from core.errors import Conflict, Forbidden, InvalidInput, RetryLater
 from ledger.schemas import utc_timestamp
 
 if TYPE_CHECKING:
-    from accounts.models import User
     from tasks.models import Project
 
 logger = logging.getLogger(__name__)
@@ -196,8 +197,6 @@ def on_project_published(sender: Any, *, project: Project, **_: Any) -> None:
 
 def _fresh(user: User) -> User:
     """The poster as stored now: verification can be withdrawn while a socket is open."""
-    from accounts.models import User
-
     return User.objects.select_related("profile").get(pk=user.pk)
 
 

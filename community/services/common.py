@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from accounts.services import notify_topic
+from accounts.services.sockets import notify_topic
 from community import selectors
 from community.models import Registration, Workshop, WorkshopLog
 from core.jobs import enqueue_on_commit

@@ -22,12 +22,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from community.calendars import page_url
-from community.models import (
-    Registration,
-    RegistrationStatus,
-    Workshop,
-    WorkshopStatus,
-)
+from community.models import Registration, Workshop
+from community.models.workshops import RegistrationStatus, WorkshopStatus
 from community.selectors import waitlist_position
 from community.services.common import utc_text
 from core.jobs import enqueue_on_commit

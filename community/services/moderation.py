@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.services import notification_send
+from accounts.services.notifications import notification_send
 from community import chat_selectors as selectors
 from community.models import Ban, Message, ModerationAction, Mute, Report, Room
 from community.services.chat import (

@@ -23,7 +23,8 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from community import selectors, statements
-from community.models import Audience, Registration, RegistrationStatus, Workshop, WorkshopStatus
+from community.models import Registration, Workshop
+from community.models.workshops import Audience, RegistrationStatus, WorkshopStatus
 from community.services.common import (
     COUNTERS,
     announce,

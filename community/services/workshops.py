@@ -17,9 +17,10 @@ from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.services import notify_topic
+from accounts.services.sockets import notify_topic
 from community import selectors
-from community.models import Audience, Workshop, WorkshopStatus
+from community.models import Workshop
+from community.models.workshops import Audience, WorkshopStatus
 from community.services.attendance import attendance_count
 from community.services.chat import room_open_for_workshop
 from community.services.common import announce_workshop, broadcast_seats, lock_workshop, log

@@ -14,7 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.services import notification_send, user_clear_verified, user_set_verified
+from accounts.services.notifications import notification_send
+from accounts.services.users import user_clear_verified, user_set_verified
 from core.errors import Conflict, Forbidden, InvalidInput
 from kyc import conf
 from kyc.models import (

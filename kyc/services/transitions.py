@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 from accounts.models import User
 from core.errors import Conflict, Forbidden
-from kyc import selectors
 from kyc.models import Case, CaseEvent, State
+from kyc.selectors.conflicts import review_conflict
 
 EDITABLE = frozenset({State.DRAFT, State.RESUBMISSION_REQUESTED})
 REVIEWABLE = frozenset({State.IN_REVIEW, State.ESCALATED, State.APPEALED})
@@ -66,9 +66,9 @@ def case_guard(*, case: Case, action: str) -> None:
 def case_guard_reviewer(*, case: Case, reviewer: User) -> None:
     """Every reviewing action on a case passes here, a moderator's or a validator's: nobody
     acts on their own case or on one they have a conflict of interest with
-    (`selectors.conflicts_of`). Call it with the case locked, so the check and the action
-    see the same case."""
-    reason = selectors.review_conflict(case=case, person=reviewer)
+    (`kyc.selectors.conflicts.conflicts_of`). Call it with the case locked, so the check and
+    the action see the same case."""
+    reason = review_conflict(case=case, person=reviewer)
     if reason:
         raise Forbidden(reason)
 

@@ -34,7 +34,7 @@ from kyc.models import (
     State,
     ValidatorVote,
 )
-from kyc.selectors import conflicts_of
+from kyc.selectors.conflicts import conflicts_of
 from kyc.services.documents import document_read
 from kyc.services.moderation import case_record_outcome, conflict_declare
 from kyc.services.transitions import case_guard_reviewer, case_lock, case_move

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.services import notification_send
+from accounts.services.notifications import notification_send
 from kyc.accuracy import validator_accuracy
 from kyc.models import Case, State, ValidatorStanding, ValidatorVote
 from reputation.models import ReputationEvent

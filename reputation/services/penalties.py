@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.services import notification_send
+from accounts.services.notifications import notification_send
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from reputation.models import Penalty, ReputationEvent
 from reputation.services.events import event_record

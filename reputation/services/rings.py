@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.services import notification_send
+from accounts.services.notifications import notification_send
 from core.errors import Conflict, Forbidden, InvalidInput
 from reputation import review_rules as rules
 from reputation.models import ReputationEvent, ReviewAssignment, ReviewRequest, ReviewRing

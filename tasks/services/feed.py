@@ -26,7 +26,7 @@ from django.db.models import Exists, F, OuterRef, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.services import notification_send
+from accounts.services.notifications import notification_send
 from core import strict_json
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from reputation.models import ReputationEvent

@@ -16,7 +16,7 @@ from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.services import notify_topic, notify_user
+from accounts.services.sockets import notify_topic, notify_user
 from core.jobs import enqueue_on_commit
 from tasks import conf
 from tasks.models import Assignment, AssignmentStatus, AuditEvent, Project, State

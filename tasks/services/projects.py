@@ -14,7 +14,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from accounts.services import notify_topic
+from accounts.services.sockets import notify_topic
 from core.errors import Conflict, Forbidden, InvalidInput
 from core.jobs import enqueue_on_commit
 from tasks import kinds

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.urls import reverse
 
-from accounts.services import notification_send
+from accounts.services.notifications import notification_send
 from reputation.models import ReviewRequest
 from reputation.services.reviews import review_request_create
 from tasks.models import Answer, Project

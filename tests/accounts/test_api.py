@@ -43,7 +43,7 @@ def test_me_describes_the_signed_in_person(signed_in_api: APIClient, user: Any) 
 def test_me_query_count_is_fixed(
     signed_in_api: APIClient, user: Any, django_assert_max_num_queries: Any
 ) -> None:
-    from accounts.services import user_grant_role
+    from accounts.services.users import user_grant_role
 
     for role in Role:
         user_grant_role(user=user, role=role)

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import connections
 from django.test import Client
 
-from accounts.services import notify_user
+from accounts.services.sockets import notify_user
 from pioneer_platform.asgi import application
 from tests.accounts.helpers import connected, cookie_headers, session_headers
 
@@ -146,7 +146,7 @@ def test_malformed_events_fail_at_the_caller(user: Any, event: dict[str, Any]) -
 
 async def test_topic_subscription_is_permission_checked(user_factory: Any) -> None:
     from accounts import realtime
-    from accounts.services import notify_topic
+    from accounts.services.sockets import notify_topic
 
     dana = await sync_to_async(user_factory)()
     realtime.register_topic("testroom", lambda user, key: key == "open")

@@ -11,9 +11,10 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.test import Client
 
-from accounts import selectors, services
+from accounts import selectors
 from accounts.models import Notification
 from accounts.roles import Role
+from accounts.services.notifications import notification_send
 
 pytestmark = pytest.mark.django_db
 
@@ -23,9 +24,7 @@ TEMPLATES = settings.BASE_DIR / "templates"
 
 def tell(user: Any, n: int, kind: str = "kyc.decision") -> list[Notification]:
     return [
-        services.notification_send(
-            user=user, kind=kind, title=f"Notice {i}", body=f"Body {i}.", url="/kyc/"
-        )
+        notification_send(user=user, kind=kind, title=f"Notice {i}", body=f"Body {i}.", url="/kyc/")
         for i in range(n)
     ]
 
@@ -73,7 +72,7 @@ def test_the_page_lists_ones_own_notifications(
     member: Client, user: Any, user_factory: Any
 ) -> None:
     tell(user, 2)
-    services.notification_send(user=user_factory(), kind="kyc.decision", title="Not yours")
+    notification_send(user=user_factory(), kind="kyc.decision", title="Not yours")
     html = member.get(PAGE).content.decode()
     assert "Notice 0" in html
     assert "Notice 1" in html

@@ -12,9 +12,18 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
-from accounts import selectors, services
+from accounts import selectors
 from accounts.models import Notification, NotificationSetting
 from accounts.notification_kinds import KINDS
+from accounts.services.notifications import (
+    BODY_MAX,
+    notification_email,
+    notification_send,
+    notification_settings_update,
+    notifications_mark_read,
+    notifications_purge,
+)
+from accounts.services.sockets import PRESENCE_SECONDS, presence_key
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_celery")]
 
@@ -23,7 +32,7 @@ def send(user: Any, kind: str = "kyc.decision", **fields: Any) -> Notification:
     fields.setdefault("title", "Your identity is verified")
     fields.setdefault("body", "The task feed is open to you.")
     fields.setdefault("url", "/kyc/")
-    return services.notification_send(user=user, kind=kind, **fields)
+    return notification_send(user=user, kind=kind, **fields)
 
 
 def test_a_notification_is_kept_unread_and_mailed_to_an_away_person(
@@ -79,7 +88,7 @@ def test_email_follows_the_setting_of_the_kind(
     mailed: bool,
 ) -> None:
     if setting is not None:
-        services.notification_settings_update(user=user, email={kind: setting})
+        notification_settings_update(user=user, email={kind: setting})
     with django_capture_on_commit_callbacks(execute=True):
         send(user, kind=kind)
     assert len(mail.outbox) == (1 if mailed else 0)
@@ -88,7 +97,7 @@ def test_email_follows_the_setting_of_the_kind(
 def test_a_person_with_an_open_page_is_not_mailed(
     user: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
-    cache.set(services.presence_key(user.pk), 1, timeout=services.PRESENCE_SECONDS)
+    cache.set(presence_key(user.pk), 1, timeout=PRESENCE_SECONDS)
     with django_capture_on_commit_callbacks(execute=True):
         notification = send(user)
     assert mail.outbox == []
@@ -101,15 +110,15 @@ def test_the_mail_job_sends_once_and_not_after_reading(
 ) -> None:
     reader, other = user_factory(), user_factory()
     # Queued while present, so the job did nothing yet.
-    cache.set(services.presence_key(reader.pk), 1)
-    cache.set(services.presence_key(other.pk), 1)
+    cache.set(presence_key(reader.pk), 1)
+    cache.set(presence_key(other.pk), 1)
     read_first = send(reader)
     unread = send(other)
     cache.clear()
-    services.notifications_mark_read(user=reader)
-    assert services.notification_email(notification_id=read_first.pk) is False
-    assert services.notification_email(notification_id=unread.pk) is True
-    assert services.notification_email(notification_id=unread.pk) is False  # a second delivery
+    notifications_mark_read(user=reader)
+    assert notification_email(notification_id=read_first.pk) is False
+    assert notification_email(notification_id=unread.pk) is True
+    assert notification_email(notification_id=unread.pk) is False  # a second delivery
     assert [message.to for message in mail.outbox] == [[other.email]]
 
 
@@ -117,16 +126,14 @@ def test_mark_read_touches_only_the_callers_own(user_factory: Any) -> None:
     owner, stranger = user_factory(), user_factory()
     first, second = send(owner), send(owner)
     foreign = send(stranger)
-    marked = services.notifications_mark_read(
-        user=owner, public_ids=[first.public_id, foreign.public_id]
-    )
+    marked = notifications_mark_read(user=owner, public_ids=[first.public_id, foreign.public_id])
     assert marked == 1
     assert selectors.notifications_unread_count(user=owner) == 1
     assert selectors.notifications_unread_count(user=stranger) == 1
-    assert services.notifications_mark_read(user=owner) == 1
+    assert notifications_mark_read(user=owner) == 1
     second.refresh_from_db()
     assert second.read_at is not None
-    assert services.notifications_mark_read(user=owner) == 0
+    assert notifications_mark_read(user=owner) == 0
 
 
 @pytest.mark.parametrize(
@@ -149,7 +156,7 @@ def test_a_malformed_notification_is_a_bug_of_the_caller(
 
 def test_a_long_body_is_shortened(user: Any) -> None:
     notification = send(user, body="x" * 5000)
-    assert len(notification.body) == services.BODY_MAX
+    assert len(notification.body) == BODY_MAX
 
 
 @pytest.mark.parametrize(
@@ -166,7 +173,7 @@ def test_settings_refuse_what_cannot_be(
     from core.errors import InvalidInput
 
     with pytest.raises(InvalidInput, match=field_message) as refused:
-        services.notification_settings_update(user=user, email=email)
+        notification_settings_update(user=user, email=email)
     assert refused.value.field == "email"
     assert not NotificationSetting.objects.exists()
 
@@ -174,7 +181,7 @@ def test_settings_refuse_what_cannot_be(
 def test_settings_list_every_kind_with_the_persons_choice(
     user: Any, django_assert_num_queries: Any
 ) -> None:
-    services.notification_settings_update(user=user, email={"chat.mention": False})
+    notification_settings_update(user=user, email={"chat.mention": False})
     with django_assert_num_queries(1):
         rows = selectors.notification_settings(user=user)
     by_kind = {row["kind"]: row for row in rows}
@@ -195,7 +202,7 @@ def test_purge_deletes_only_old_read_notifications(user: Any, settings: Any) -> 
     Notification.objects.filter(pk=old_read.pk).update(read_at=long_ago, created_at=long_ago)
     Notification.objects.filter(pk=old_unread.pk).update(created_at=long_ago)
     Notification.objects.filter(pk=recent_read.pk).update(read_at=timezone.now())
-    assert services.notifications_purge() == 1
+    assert notifications_purge() == 1
     assert set(Notification.objects.values_list("pk", flat=True)) == {
         old_unread.pk,
         recent_read.pk,

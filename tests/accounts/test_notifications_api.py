@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
-from accounts import services
 from accounts.models import NotificationSetting
 from accounts.notification_kinds import KINDS
+from accounts.services.notifications import notification_send, notifications_mark_read
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +22,7 @@ SETTINGS = "/api/v1/notifications/settings/"
 
 def tell(user: Any, n: int, kind: str = "project.paused") -> list[Any]:
     return [
-        services.notification_send(
+        notification_send(
             user=user, kind=kind, title=f"Notice {i}", body="Text.", url=f"/projects/{i}/"
         )
         for i in range(n)
@@ -34,7 +34,7 @@ def test_list_shows_only_ones_own_newest_first_with_the_unread_count(
 ) -> None:
     mine = tell(user, 3)
     tell(user_factory(), 2)
-    services.notifications_mark_read(user=user, public_ids=[mine[0].public_id])
+    notifications_mark_read(user=user, public_ids=[mine[0].public_id])
     response = signed_in_api.get(LIST)
     assert response.status_code == 200
     body = response.json()

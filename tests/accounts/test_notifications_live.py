@@ -11,7 +11,8 @@ from django.core import mail
 from django.core.cache import cache
 from django.db import connections
 
-from accounts import services
+from accounts.services.notifications import notification_send, notifications_mark_read
+from accounts.services.sockets import presence_key
 from tests.accounts.helpers import connected
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("eager_celery")]
@@ -26,7 +27,7 @@ async def _close_worker_connections() -> Any:
 async def test_an_open_page_hears_the_notification_and_the_read_count(user: Any) -> None:
     socket = await connected(user)
     try:
-        await sync_to_async(services.notification_send)(
+        await sync_to_async(notification_send)(
             user=user,
             kind="kyc.decision",
             title="Your identity is verified",
@@ -42,7 +43,7 @@ async def test_an_open_page_hears_the_notification_and_the_read_count(user: Any)
         assert told["unread_count"] == 1
         assert told["notification"]["title"] == "Your identity is verified"
         assert told["notification"]["url"] == "/kyc/"
-        await sync_to_async(services.notifications_mark_read)(user=user)
+        await sync_to_async(notifications_mark_read)(user=user)
         assert await socket.receive_json_from(timeout=5) == {
             "type": "notification.read",
             "unread_count": 0,
@@ -54,7 +55,7 @@ async def test_an_open_page_hears_the_notification_and_the_read_count(user: Any)
 
 
 async def test_presence_lasts_while_a_socket_is_open(user: Any) -> None:
-    key = services.presence_key(user.pk)
+    key = presence_key(user.pk)
     socket = await connected(user)
     assert await cache.aget(key)
     await socket.send_json_to({"type": "ping"})
@@ -62,7 +63,7 @@ async def test_presence_lasts_while_a_socket_is_open(user: Any) -> None:
     assert await cache.aget(key)
     await socket.disconnect()
     assert await cache.aget(key) is None
-    await sync_to_async(services.notification_send)(
+    await sync_to_async(notification_send)(
         user=user, kind="kyc.decision", title="Your identity is verified"
     )
     assert [message.subject for message in mail.outbox] == ["Your identity is verified"]

@@ -105,9 +105,9 @@ def test_bad_avatar_is_refused_and_nothing_is_stored(
 def test_oversized_avatar_is_refused(
     client: Any, user: Any, media_root: Path, monkeypatch: Any
 ) -> None:
-    from accounts import services
+    from accounts.services import profiles
 
-    monkeypatch.setattr(services, "AVATAR_MAX_BYTES", 1000)
+    monkeypatch.setattr(profiles, "AVATAR_MAX_BYTES", 1000)
     client.force_login(user)
     upload = SimpleUploadedFile("a.png", png_bytes((200, 200)) + b"\0" * 2000)
     response = client.post("/profile/", {"avatar": upload})

@@ -11,7 +11,8 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from community.models import Registration, Workshop, WorkshopStatus
+from community.models import Registration, Workshop
+from community.models.workshops import WorkshopStatus
 from community.services import registrations
 from tests.community.conftest import T0, reload
 

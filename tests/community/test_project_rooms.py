@@ -17,7 +17,8 @@ from rest_framework.test import APIClient
 
 from accounts.models import User
 from accounts.roles import Role
-from community.models import Room, RoomKind
+from community.models import Room
+from community.models.chat import RoomKind
 from community.services import chat
 from core.errors import Conflict
 from tasks.models import Project, State

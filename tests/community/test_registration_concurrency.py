@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from community.models import Registration, RegistrationStatus
+from community.models import Registration
+from community.models.workshops import RegistrationStatus
 from community.selectors import waitlist_position
 from community.services import registrations
 from tests.community.conftest import T0, reload

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 from django.core import mail
 
-from community.models import Audience, Registration, RegistrationStatus, WorkshopLog
+from community.models import Registration, WorkshopLog
+from community.models.workshops import Audience, RegistrationStatus
 from community.selectors import waitlist_position
 from community.services import registrations, workshops
 from core.errors import Conflict, DomainError, Forbidden, InvalidInput

@@ -5,7 +5,8 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 
-from community.models import Registration, Workshop, WorkshopStatus
+from community.models import Registration, Workshop
+from community.models.workshops import WorkshopStatus
 from community.selectors import waitlist_position
 from reputation.models import ReputationEvent
 

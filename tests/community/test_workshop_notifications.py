@@ -10,7 +10,7 @@ import pytest
 from django.core import mail
 
 from accounts.models import Notification
-from accounts.services import notification_settings_update
+from accounts.services.notifications import notification_settings_update
 from community.models import Registration
 from community.services import announcements, registrations, workshops
 from tests.community.conftest import T0

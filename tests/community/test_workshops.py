@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 from django.core import mail
 
-from community.models import Attendance, Registration, Workshop, WorkshopLog, WorkshopStatus
+from community.models import Registration, Workshop, WorkshopLog
+from community.models.workshops import Attendance, WorkshopStatus
 from community.selectors import attendees
 from community.services import attendance, registrations, workshops
 from core.errors import Conflict, DomainError, Forbidden, InvalidInput

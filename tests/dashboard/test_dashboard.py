@@ -204,7 +204,7 @@ def test_dashboard_needs_sign_in(client: Client) -> None:
 
 
 def test_every_role_at_once_in_fixed_queries(user: Any, django_assert_max_num_queries: Any) -> None:
-    from accounts.services import user_grant_role
+    from accounts.services.users import user_grant_role
 
     for role in Role:
         user_grant_role(user=user, role=role)

@@ -15,7 +15,7 @@ from allauth.mfa.models import Authenticator
 from django.test import Client
 
 from accounts.models import User
-from accounts.services import profile_update
+from accounts.services.profiles import profile_update
 from kyc.models import Case, Document, State
 from kyc.services import cases, documents
 from support.models import ContactMessage

@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from accounts.roles import Role
-from accounts.services import profile_update
+from accounts.services.profiles import profile_update
 from community.models import Report
 from community.services import chat
 from tests.e2e.conftest import off_thread, sign_in

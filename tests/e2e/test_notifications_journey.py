@@ -15,8 +15,9 @@ import pytest
 from django.core import mail
 from playwright.sync_api import expect
 
-from accounts import selectors, services
+from accounts import selectors
 from accounts.roles import Role
+from accounts.services.notifications import notification_send
 from tests.e2e.conftest import off_thread, open_menu_on_a_phone, sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("eager_celery")]
@@ -29,7 +30,7 @@ def test_a_notification_arrives_live_and_marking_read_clears_the_bell(
 
     def tell(title: str) -> None:
         off_thread(
-            lambda: services.notification_send(
+            lambda: notification_send(
                 user=person,
                 kind="kyc.decision",
                 title=title,
@@ -95,7 +96,7 @@ def test_the_notifications_page_fits_a_phone(contexts: Any, user_factory: Any) -
     def setup() -> Any:
         person = user_factory(roles=[Role.PIONEER], verified=True)
         for n in range(3):
-            services.notification_send(
+            notification_send(
                 user=person,
                 kind="workshop.offer",
                 title=f"A seat freed up for you: a workshop with a long title number {n}",

@@ -20,7 +20,7 @@ from icalendar import Calendar
 from playwright.sync_api import expect
 
 from accounts.roles import Role
-from accounts.services import profile_update
+from accounts.services.profiles import profile_update
 from community.models import Registration, Workshop
 from community.services import registrations, workshops
 from reputation.models import ReputationEvent

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from accounts.models import Notification
 from accounts.roles import Role
-from accounts.services import notification_settings_update
+from accounts.services.notifications import notification_settings_update
 from kyc.models import Case, State
 from kyc.services import moderation
 from tests.kyc.conftest import case_fields

@@ -16,8 +16,8 @@ from django.utils import timezone
 from rest_framework.renderers import JSONRenderer
 
 from accounts.roles import Role
-from kyc import selectors
 from kyc.models import Case, ReviewConflict, State
+from kyc.selectors.queue import queue, sla_figures
 from kyc.serializers import QueueCaseSerializer
 from tests.conftest import pages_client
 
@@ -99,7 +99,7 @@ def test_queue_api_rows_are_what_the_serializer_wrote(
     expected = json.loads(
         JSONRenderer().render(
             QueueCaseSerializer(
-                selectors.queue(reviewer=moderator).order_by("submitted_at", "pk"), many=True
+                queue(reviewer=moderator).order_by("submitted_at", "pk"), many=True
             ).data
         )
     )
@@ -125,7 +125,7 @@ def test_queue_page_rows_are_what_the_model_template_wrote(
     response = page.get("/kyc/review/")
     assert response.status_code == 200
     html = response.content.decode()
-    shown = list(selectors.queue(reviewer=moderator)[:100])
+    shown = list(queue(reviewer=moderator)[:100])
     assert len(shown) == 7
     for case in shown:
         assert MODEL_ROW.render(Context({"case": case})) in html
@@ -175,7 +175,7 @@ def test_service_figures_equal_sorting_every_wait_in_python(
                 else decided_at
             ),
         )
-    figures = selectors.sla_figures()
+    figures = sla_figures()
     median, p90, count = reference_sla(now - datetime.timedelta(days=30))
     assert (
         figures.median_hours_to_decision,
@@ -211,7 +211,7 @@ def test_pages_reuse_decision_figures_for_a_minute_but_count_the_waiting_now(
 
     cache.delete("kyc:sla:decision-figures")
     make_case(user_factory(), state=State.APPROVED, decided=True)
-    first = selectors.sla_figures(reuse_decision_figures=True)
+    first = sla_figures(reuse_decision_figures=True)
     assert (first.waiting, first.decided_last_30_days, first.median_hours_to_decision) == (
         0,
         1,
@@ -219,9 +219,9 @@ def test_pages_reuse_decision_figures_for_a_minute_but_count_the_waiting_now(
     )
     make_case(user_factory(), state=State.REJECTED, decided=True)
     make_case(user_factory(), state=State.IN_REVIEW, decided=False)
-    reused = selectors.sla_figures(reuse_decision_figures=True)
+    reused = sla_figures(reuse_decision_figures=True)
     assert (reused.waiting, reused.decided_last_30_days) == (1, 1)
-    fresh = selectors.sla_figures()
+    fresh = sla_figures()
     assert (fresh.waiting, fresh.decided_last_30_days) == (1, 2)
     # Computing afresh also refreshes what pages reuse.
-    assert selectors.sla_figures(reuse_decision_figures=True).decided_last_30_days == 2
+    assert sla_figures(reuse_decision_figures=True).decided_last_30_days == 2

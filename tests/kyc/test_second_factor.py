@@ -41,7 +41,7 @@ def _kyc_routes() -> list[tuple[str, str, Any]]:
             elif isinstance(pattern, URLPattern):
                 callback = pattern.callback
                 module = getattr(getattr(callback, "view_class", callback), "__module__", "")
-                if module in {"kyc.views", "kyc.api"}:
+                if module == "kyc.api" or module.startswith("kyc.views."):
                     kind = "api" if module == "kyc.api" else "page"
                     found.append((kind, "/" + prefix + str(pattern.pattern), callback))
 

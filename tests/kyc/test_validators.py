@@ -83,7 +83,7 @@ def test_one_no_sends_the_case_to_a_moderator(validators: Any, case_id: str) -> 
 
 
 def test_validators_never_get_their_own_case(validators: Any, case_id: str) -> None:
-    from accounts.services import user_grant_role, user_set_verified
+    from accounts.services.users import user_grant_role, user_set_verified
 
     owner = Case.objects.get(public_id=case_id).user
     # An owner who is (somehow) a verified validator still never reviews their own case.

@@ -10,7 +10,7 @@ from django.core import mail
 
 from accounts.models import Notification, User
 from accounts.roles import Role
-from accounts.services import user_grant_role
+from accounts.services.users import user_grant_role
 from core.errors import Conflict, Forbidden, InvalidInput
 from reputation.models import ReputationEvent, ReviewAssignment, ReviewRequest, ReviewRing
 from reputation.services.reviews import review_claim_next

@@ -19,9 +19,10 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from accounts import services
 from accounts.models import User
 from accounts.roles import Role
+from accounts.services.profiles import profile_update
+from accounts.services.users import user_grant_role
 
 DEMO_PASSWORD = "pioneer-demo-2026"  # noqa: S105 - demo only; the command refuses production
 # The demo moderator's authenticator (TOTP, RFC 6238: SHA-1, 6 digits, 30 s). Moderators open
@@ -97,12 +98,12 @@ class Command(BaseCommand):
                 user=user, email=account.email, defaults={"verified": True, "primary": True}
             )
             for role in account.roles:
-                services.user_grant_role(user=user, role=role)
+                user_grant_role(user=user, role=role)
             if account.totp_secret:
                 _ensure_totp(user, account.totp_secret)
         # A service transaction of its own (durable), so after the account's.
         if created:
-            services.profile_update(user=user, display_name=account.display_name)
+            profile_update(user=user, display_name=account.display_name)
         # Verification comes from an approved KYC case: seed_kyc makes one for the accounts
         # marked verified, as a moderator would.
 

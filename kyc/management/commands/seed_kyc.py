@@ -21,7 +21,8 @@ from PIL import Image, ImageDraw
 from accounts.management.commands.seed_demo import DEMO_PASSWORD
 from accounts.models import User
 from accounts.roles import Role
-from accounts.services import profile_update, user_grant_role
+from accounts.services.profiles import profile_update
+from accounts.services.users import user_grant_role
 from kyc.models import Case
 from kyc.mrz import check_digit
 from kyc.services import cases, documents, moderation
