@@ -6,6 +6,9 @@ after a pause), with `project` (the locked row) and `first` (whether this is its
 publication). Receivers write in that same transaction, so a publication and what hangs
 on it commit or roll back together; anything outside the database they send on commit.
 Community connects one in its AppConfig.ready to open the project's chat room.
+
+`project_renamed` is sent inside `project_update`'s transaction when the title changed,
+with `project` (the locked row); community gives the project's room the new title.
 """
 
 from __future__ import annotations
@@ -13,3 +16,4 @@ from __future__ import annotations
 from django.dispatch import Signal
 
 project_published = Signal()
+project_renamed = Signal()

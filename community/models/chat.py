@@ -25,7 +25,7 @@ class RoomKind(models.TextChoices):
 
 
 class Room(models.Model):
-    """A chat room. Who may read and post follows from its kind (`community.chat_access`);
+    """A chat room. Who may read and post follows from its kind (`community.chat_selectors`);
     `last_seq` is the room's message counter, bumped under the room's row lock, so message
     ids within a room increase without gaps in the order they were committed."""
 

@@ -184,6 +184,23 @@ def room_open_for_project(*, project: Project) -> Room:
     return room
 
 
+def room_retitle(*, workshop: Workshop | None = None, project: Project | None = None) -> None:
+    """The room of a workshop or project takes its subject's current title (no room yet:
+    nothing to do). Runs inside the caller's transaction, where the subject was renamed."""
+    subject = workshop or project
+    if subject is None:
+        raise TypeError("room_retitle needs a workshop or a project")
+    rooms = (
+        Room.objects.filter(workshop=workshop) if workshop else Room.objects.filter(project=project)
+    )
+    rooms.update(title=subject.title[:120])
+
+
+def on_project_renamed(sender: Any, *, project: Project, **_: Any) -> None:
+    """`tasks.signals.project_renamed`: the room's title follows the project's."""
+    room_retitle(project=project)
+
+
 def on_project_published(sender: Any, *, project: Project, **_: Any) -> None:
     """`tasks.signals.project_published`: the project's room opens with its publication, in
     the publishing transaction, so no published project is without its room. Every

@@ -22,7 +22,7 @@ from community import selectors
 from community.models import Workshop
 from community.models.workshops import Audience, WorkshopStatus
 from community.services.attendance import attendance_count
-from community.services.chat import room_open_for_workshop
+from community.services.chat import room_open_for_workshop, room_retitle
 from community.services.common import announce_workshop, broadcast_seats, lock_workshop, log
 from community.services.registrations import waitlist_promote
 from core.errors import Conflict, Forbidden, InvalidInput
@@ -248,6 +248,8 @@ def workshop_update(
             locked.sequence += 1
             update_fields.append("sequence")
         locked.save(update_fields=update_fields)
+        if "title" in changed:
+            room_retitle(workshop=locked)
         if "capacity" in changed:
             waitlist_promote(workshop=locked, now=now, actor=actor)
             locked.save(update_fields=["confirmed_count", "offered_count", "waitlist_count"])

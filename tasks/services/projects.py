@@ -21,7 +21,7 @@ from tasks import kinds
 from tasks.instructions import render_instructions
 from tasks.models import AuditEvent, Item, Kind, Project, State
 from tasks.selectors import may_publish
-from tasks.signals import project_published
+from tasks.signals import project_published, project_renamed
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -155,6 +155,7 @@ def project_update(*, project: Project, actor: User, **changes: Any) -> Project:
             if "overlap" in cleaned and cleaned["overlap"] < locked.overlap:
                 raise InvalidInput("Overlap can only grow after publishing.", field="overlap")
         old_overlap = locked.overlap
+        renamed = "title" in cleaned and cleaned["title"] != locked.title
         for field, value in cleaned.items():
             setattr(locked, field, value)
         if "instructions" in cleaned:
@@ -167,6 +168,8 @@ def project_update(*, project: Project, actor: User, **changes: Any) -> Project:
             Item.objects.filter(project=locked, is_gold=False).update(
                 open_slots=F("open_slots") + (locked.overlap - old_overlap)
             )
+        if renamed:
+            project_renamed.send(sender=Project, project=locked)
         audit(locked, actor, "project.updated", fields=sorted(cleaned))
     return locked
 

@@ -137,6 +137,22 @@ def test_resuming_after_a_pause_keeps_the_one_room_and_its_messages(
     assert room.messages.count() == 1
 
 
+def test_renaming_the_project_renames_its_room_and_a_refused_rename_does_not(
+    draft: Callable[..., Project], requester: User
+) -> None:
+    project = draft()
+    publish_over_api(project)
+    api = client_of(requester)
+    url = f"/api/v1/projects/{project.public_id}/"
+    renamed = api.patch(url, {"title": "Cats, dogs or foxes"}, format="json")
+    assert renamed.status_code == 200, renamed.json()
+    assert Room.objects.get(project=project).title == "Cats, dogs or foxes"
+    # A change refused after publishing takes the rename in the same request back with it.
+    refused = api.patch(url, {"title": "Foxes", "scale_min": 3}, format="json")
+    assert refused.status_code == 400
+    assert Room.objects.get(project=project).title == "Cats, dogs or foxes"
+
+
 def test_a_publication_that_rolls_back_leaves_no_room(
     draft: Callable[..., Project], requester: User
 ) -> None:

@@ -11,7 +11,7 @@ from django.core import mail
 from community.models import Registration, Workshop, WorkshopLog
 from community.models.workshops import Attendance, WorkshopStatus
 from community.selectors import attendees
-from community.services import attendance, registrations, workshops
+from community.services import attendance, chat, registrations, workshops
 from core.errors import Conflict, DomainError, Forbidden, InvalidInput
 from reputation.models import ReputationEvent
 from tests.community.conftest import T0, reload
@@ -276,3 +276,11 @@ def test_ended_workshops_cannot_be_cancelled(make_workshop: Any, moderator: Any)
         workshops.workshop_cancel(
             workshop=workshop, actor=moderator, message="late", now=workshop.ends_at
         )
+
+
+def test_renaming_a_workshop_renames_its_room(make_workshop: Any, moderator: Any) -> None:
+    workshop = make_workshop()
+    room = chat.room_open_for_workshop(workshop=workshop)
+    workshops.workshop_update(workshop=workshop, actor=moderator, title="Renamed", now=T0)
+    room.refresh_from_db()
+    assert room.title == "Renamed"
