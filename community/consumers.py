@@ -7,6 +7,10 @@ it missed (at most `RESUME_LIMIT`; beyond that a `gap` frame says where to page 
 REST), then live `chat.message`, `chat.edit` and `chat.delete` events. Every refusal is an
 `error` frame with a `code` and the reason; the socket stays open. An unknown room, or one
 the person may not read, is closed with 4404 after the handshake, so browsers see the code.
+
+Live events travel over the "chat" channel layer (Redis pub/sub under Redis): when this
+process's subscription breaks, events published meanwhile are lost to it, so the layer
+says so and the socket closes with 4503, on which clients reconnect and resume.
 """
 
 from __future__ import annotations
@@ -25,6 +29,9 @@ from core import strict_json
 from core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound, RetryLater
 
 CLOSE_NO_ROOM = 4404
+# Live delivery to this socket broke (not final: the client reconnects with `?after=`).
+# Servers may send only 1000 or 3000-4999, so not 1011/1012.
+CLOSE_RESUME = 4503
 # A message is at most 2000 characters; JSON escapes can make each one six.
 MAX_FRAME_CHARS = 16_384
 MAX_CLIENT_ID = 64
@@ -82,10 +89,12 @@ def _resume(room: Room, after: int) -> tuple[list[dict[str, Any]], int | None]:
 
 
 class ChatConsumer(AsyncJsonWebsocketConsumer):
+    channel_layer_alias = chat.CHAT_LAYER
     room: Room | None = None
     # Messages up to this id were sent from the database on connect; the same ones arriving
     # live (posted while the backlog was read) are not sent twice.
     replayed_up_to = 0
+    lost = False
 
     async def connect(self) -> None:
         self.groups_joined: list[str] = []
@@ -245,6 +254,14 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         if event.get("type") == "chat.message" and event.get("id", 0) <= self.replayed_up_to:
             return
         await self.send_json(event)
+
+    async def subscription_lost(self, message: dict[str, Any]) -> None:
+        """The layer's subscription broke (core.channel_layer): events may have been
+        missed, so the client reconnects and resumes from the last id it saw. Told once
+        per subscription the socket had: the first closes it."""
+        if not self.lost:
+            self.lost = True
+            await self.close(code=CLOSE_RESUME)
 
     async def chat_close(self, message: dict[str, Any]) -> None:
         await self.disconnect(int(message["code"]))

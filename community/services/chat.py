@@ -31,6 +31,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+# The channel layer alias of chat: its consumer and every send to a room or person's group.
+CHAT_LAYER = "chat"
+
 EDIT_WINDOW = timedelta(minutes=15)
 # Per person, across rooms: at most RATE_LIMIT_COUNT posts in any RATE_LIMIT_WINDOW.
 RATE_LIMIT_COUNT = 5
@@ -83,7 +86,7 @@ def message_event(message: Message, kind: str = "chat.message") -> dict[str, Any
 
 
 def _group_send(group: str, message: dict[str, Any]) -> None:
-    layer = get_channel_layer()
+    layer = get_channel_layer(CHAT_LAYER)
     if layer is None:
         return
     try:
@@ -94,16 +97,17 @@ def _group_send(group: str, message: dict[str, Any]) -> None:
 
 
 def _layer_reachable(group: str) -> bool:
-    """Whether the channel layer's server for `group` answers a ping within a second. The
+    """Whether the chat layer's server for `group` answers a ping within a second. The
     in-memory layer (no server) always does."""
-    layer = get_channel_layer()
-    connection = getattr(layer, "connection", None)
-    consistent_hash = getattr(layer, "consistent_hash", None)
-    if layer is None or connection is None or consistent_hash is None:
+    layer = get_channel_layer(CHAT_LAYER)
+    # Looked up on the class: the pub/sub layer answers unknown attributes from its
+    # per-event-loop half, which needs a running loop.
+    server_ping = getattr(type(layer), "ping", None)
+    if server_ping is None:
         return True
 
     async def ping() -> None:
-        await asyncio.wait_for(connection(consistent_hash(group)).ping(), timeout=1)
+        await asyncio.wait_for(server_ping(layer, group), timeout=1)
 
     # Twice: after a Redis restart the first command on a pooled connection fails, and
     # the pool then replaces that connection.
