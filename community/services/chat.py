@@ -9,6 +9,7 @@ client that resumes from the last id it saw misses nothing.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -124,7 +125,11 @@ def _layer_reachable(group: str) -> bool:
 
 
 def fan_out_on_commit(room: Room, event: dict[str, Any]) -> None:
-    transaction.on_commit(lambda: _group_send(room.group, {"type": "chat.event", "event": event}))
+    """After the commit, send `event` to the room's sockets: as its JSON text, encoded here
+    once rather than by each socket, with the kind and message id a socket filters on."""
+    message = {"type": "chat.event", "kind": event["type"], "id": event.get("id")}
+    message["text"] = json.dumps(event)
+    transaction.on_commit(lambda: _group_send(room.group, message))
 
 
 def member_group(room: Room, user_id: int) -> str:

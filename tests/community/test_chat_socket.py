@@ -141,6 +141,16 @@ async def test_moderator_delete_reaches_connected_clients_live(
         await socket.disconnect()
 
 
+async def test_slow_mode_reaches_connected_clients_live(
+    lounge: Room, member: User, moderator: User
+) -> None:
+    socket = await chat_socket(member, "lounge")
+    await sync_to_async(moderation.room_set_slow_mode)(room=lounge, moderator=moderator, seconds=30)
+    [slow] = await frames_of(socket, "chat.slow_mode", 1)
+    assert slow == {"type": "chat.slow_mode", "room": "lounge", "seconds": 30}
+    await socket.disconnect()
+
+
 async def test_edit_and_own_delete_reach_the_room(
     lounge: Room, members: Callable[[int], list[User]]
 ) -> None:
