@@ -15,6 +15,7 @@ says so and the socket closes with 4503, on which clients reconnect and resume.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -27,6 +28,8 @@ from community.models import Room
 from community.services import chat, moderation
 from core import strict_json
 from core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound, RetryLater
+
+logger = logging.getLogger(__name__)
 
 CLOSE_NO_ROOM = 4404
 # Live delivery to this socket broke (not final: the client reconnects with `?after=`).
@@ -155,7 +158,12 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
 
     async def disconnect(self, code: int) -> None:
         for group in self.groups_joined:
-            await self.channel_layer.group_discard(group, self.channel_name)
+            try:
+                await self.channel_layer.group_discard(group, self.channel_name)
+            except Exception as error:
+                # Redis is down (the socket was just closed for that): the layer forgot the
+                # member locally before asking Redis, so nothing is left that would reach it.
+                logger.warning("chat group_discard failed group=%s: %r", group, error)
         self.groups_joined = []
 
     async def receive(

@@ -147,6 +147,9 @@ async def test_redis_outage_refuses_posts_and_clients_resume_with_every_message(
     assert await sync_to_async(Message.objects.count)() == 1
     await _gone(ada_socket)
     await _gone(bo_socket)
+    # The closed sockets' consumers end cleanly, though they cannot leave their groups.
+    await ada_socket.disconnect()
+    await bo_socket.disconnect()
 
     own_redis.start()  # the same port, empty: every group membership was lost with it
     # Ada comes back first and posts twice; Bo, still away, resumes from the last id he saw.
