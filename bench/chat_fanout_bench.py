@@ -49,6 +49,7 @@ from wsproto import ConnectionType, WSConnection
 from wsproto.events import (
     AcceptConnection,
     CloseConnection,
+    Ping,
     RejectConnection,
     Request,
     TextMessage,
@@ -164,6 +165,11 @@ async def chat_session(port: int, cookie: str, tally: Tally, ready: asyncio.Even
             if isinstance(event, (RejectConnection, CloseConnection)):
                 raise SystemExit(f"socket refused or closed: {event!r}")
             if isinstance(event, AcceptConnection):
+                continue
+            if isinstance(event, Ping):
+                # As browsers do: daphne pings every 20 s and drops a socket that has not
+                # answered within 30 s, which a run longer than that would count as lost.
+                writer.write(ws.send(event.response()))
                 continue
             if isinstance(event, TextMessage):
                 buffer += event.data

@@ -7,10 +7,15 @@ it missed (at most `RESUME_LIMIT`; beyond that a `gap` frame says where to page 
 REST), then live `chat.message`, `chat.edit` and `chat.delete` events. Every refusal is an
 `error` frame with a `code` and the reason; the socket stays open. An unknown room, or one
 the person may not read, is closed with 4404 after the handshake, so browsers see the code.
+
+Live events travel over the "chat" channel layer (Redis pub/sub under Redis): when this
+process's subscription breaks, events published meanwhile are lost to it, so the layer
+says so and the socket closes with 4503, on which clients reconnect and resume.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -24,7 +29,12 @@ from community.services import chat, moderation
 from core import strict_json
 from core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound, RetryLater
 
+logger = logging.getLogger(__name__)
+
 CLOSE_NO_ROOM = 4404
+# Live delivery to this socket broke (not final: the client reconnects with `?after=`).
+# Servers may send only 1000 or 3000-4999, so not 1011/1012.
+CLOSE_RESUME = 4503
 # A message is at most 2000 characters; JSON escapes can make each one six.
 MAX_FRAME_CHARS = 16_384
 MAX_CLIENT_ID = 64
@@ -82,10 +92,12 @@ def _resume(room: Room, after: int) -> tuple[list[dict[str, Any]], int | None]:
 
 
 class ChatConsumer(AsyncJsonWebsocketConsumer):
+    channel_layer_alias = chat.CHAT_LAYER
     room: Room | None = None
     # Messages up to this id were sent from the database on connect; the same ones arriving
     # live (posted while the backlog was read) are not sent twice.
     replayed_up_to = 0
+    lost = False
 
     async def connect(self) -> None:
         self.groups_joined: list[str] = []
@@ -146,7 +158,12 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
 
     async def disconnect(self, code: int) -> None:
         for group in self.groups_joined:
-            await self.channel_layer.group_discard(group, self.channel_name)
+            try:
+                await self.channel_layer.group_discard(group, self.channel_name)
+            except Exception as error:
+                # Redis is down (the socket was just closed for that): the layer forgot the
+                # member locally before asking Redis, so nothing is left that would reach it.
+                logger.warning("chat group_discard failed group=%s: %r", group, error)
         self.groups_joined = []
 
     async def receive(
@@ -240,11 +257,29 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             frame["client_id"] = client_id
         await self.send_json(frame)
 
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        # A room's events go straight to the socket. channels' dispatch first closes stale
+        # database connections, a hop to the one sync thread per socket and event (most of
+        # a fan-out's cost); chat_event uses no database, and the actions that do run
+        # through database_sync_to_async, which closes stale connections around each call.
+        if message["type"] == "chat.event":
+            await self.chat_event(message)
+        else:
+            await super().dispatch(message)
+
     async def chat_event(self, message: dict[str, Any]) -> None:
-        event = message["event"]
-        if event.get("type") == "chat.message" and event.get("id", 0) <= self.replayed_up_to:
+        """An event of the room, as JSON text (encoded once by the sender for all sockets)."""
+        if message["kind"] == "chat.message" and message["id"] <= self.replayed_up_to:
             return
-        await self.send_json(event)
+        await self.send(text_data=message["text"])
+
+    async def subscription_lost(self, message: dict[str, Any]) -> None:
+        """The layer's subscription broke (core.channel_layer): events may have been
+        missed, so the client reconnects and resumes from the last id it saw. Told once
+        per subscription the socket had: the first closes it."""
+        if not self.lost:
+            self.lost = True
+            await self.close(code=CLOSE_RESUME)
 
     async def chat_close(self, message: dict[str, Any]) -> None:
         await self.disconnect(int(message["code"]))

@@ -179,12 +179,28 @@ USING_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresq
 
 # --- Redis: channel layer, cache, Celery --------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
+# Two channel layers: "default" (the feed) queues each socket's messages in Redis; "chat"
+# (every chat socket and send) publishes a room's message once over Redis pub/sub, whatever
+# the room's size, and closes its sockets when the subscription breaks, so they resume
+# (core.channel_layer).
 if REDIS_URL:
+    from redis.connection import parse_url
+
+    CHANNELS_PREFIX = env.str("CHANNELS_PREFIX", default="asgi")
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "core.channel_layer.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": env.str("CHANNELS_PREFIX", default="asgi")},
-        }
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": CHANNELS_PREFIX},
+        },
+        # Pub/sub channels are server-wide, not per database: the database number goes into
+        # the prefix, so deployments (or test runs) on one server stay apart as their keys do.
+        "chat": {
+            "BACKEND": "core.channel_layer.PubSubChannelLayer",
+            "CONFIG": {
+                "hosts": [REDIS_URL],
+                "prefix": f"{CHANNELS_PREFIX}.{parse_url(REDIS_URL).get('db', 0)}.",
+            },
+        },
     }
     CACHES = {
         "default": {
@@ -194,7 +210,10 @@ if REDIS_URL:
         }
     }
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CHANNEL_LAYERS = {
+        "default": {"BACKEND": "channels.layers.InMemoryChannelLayer"},
+        "chat": {"BACKEND": "channels.layers.InMemoryChannelLayer"},
+    }
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://")

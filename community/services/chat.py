@@ -9,6 +9,7 @@ client that resumes from the last id it saw misses nothing.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -32,6 +33,9 @@ if TYPE_CHECKING:
     from tasks.models import Project
 
 logger = logging.getLogger(__name__)
+
+# The channel layer alias of chat: its consumer and every send to a room or person's group.
+CHAT_LAYER = "chat"
 
 EDIT_WINDOW = timedelta(minutes=15)
 # Per person, across rooms: at most RATE_LIMIT_COUNT posts in any RATE_LIMIT_WINDOW.
@@ -87,7 +91,7 @@ def message_event(message: Message, kind: str = "chat.message") -> dict[str, Any
 
 
 def _group_send(group: str, message: dict[str, Any]) -> None:
-    layer = get_channel_layer()
+    layer = get_channel_layer(CHAT_LAYER)
     if layer is None:
         return
     try:
@@ -98,16 +102,17 @@ def _group_send(group: str, message: dict[str, Any]) -> None:
 
 
 def _layer_reachable(group: str) -> bool:
-    """Whether the channel layer's server for `group` answers a ping within a second. The
+    """Whether the chat layer's server for `group` answers a ping within a second. The
     in-memory layer (no server) always does."""
-    layer = get_channel_layer()
-    connection = getattr(layer, "connection", None)
-    consistent_hash = getattr(layer, "consistent_hash", None)
-    if layer is None or connection is None or consistent_hash is None:
+    layer = get_channel_layer(CHAT_LAYER)
+    # Looked up on the class: the pub/sub layer answers unknown attributes from its
+    # per-event-loop half, which needs a running loop.
+    server_ping = getattr(type(layer), "ping", None)
+    if server_ping is None:
         return True
 
     async def ping() -> None:
-        await asyncio.wait_for(connection(consistent_hash(group)).ping(), timeout=1)
+        await asyncio.wait_for(server_ping(layer, group), timeout=1)
 
     # Twice: after a Redis restart the first command on a pooled connection fails, and
     # the pool then replaces that connection.
@@ -124,7 +129,11 @@ def _layer_reachable(group: str) -> bool:
 
 
 def fan_out_on_commit(room: Room, event: dict[str, Any]) -> None:
-    transaction.on_commit(lambda: _group_send(room.group, {"type": "chat.event", "event": event}))
+    """After the commit, send `event` to the room's sockets: as its JSON text, encoded here
+    once rather than by each socket, with the kind and message id a socket filters on."""
+    message = {"type": "chat.event", "kind": event["type"], "id": event.get("id")}
+    message["text"] = json.dumps(event)
+    transaction.on_commit(lambda: _group_send(room.group, message))
 
 
 def member_group(room: Room, user_id: int) -> str:

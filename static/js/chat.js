@@ -12,6 +12,7 @@
   var MAX_DELAY = 30000;
   var PING_EVERY = 25000;
   // 4401: signed out; 4403: banned from the room; 4404: no room (or no longer readable).
+  // Any other code reconnects, e.g. 4503: the server's live delivery broke, resume.
   var FINAL = { 4401: "You are signed out.", 4403: "You can no longer read this room.",
                 4404: "This room is not available." };
 

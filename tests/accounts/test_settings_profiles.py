@@ -33,6 +33,8 @@ out = {
     "engine": settings.DATABASES["default"]["ENGINE"],
     "transaction_mode": settings.DATABASES["default"].get("OPTIONS", {}).get("transaction_mode"),
     "layer": settings.CHANNEL_LAYERS["default"]["BACKEND"],
+    "chat_layer": settings.CHANNEL_LAYERS["chat"]["BACKEND"],
+    "chat_prefix": settings.CHANNEL_LAYERS["chat"].get("CONFIG", {}).get("prefix"),
     "cache": settings.CACHES["default"]["BACKEND"],
     "eager": settings.CELERY_TASK_ALWAYS_EAGER,
     "broker": settings.CELERY_BROKER_URL,
@@ -77,6 +79,7 @@ def test_embedded_defaults(tmp_path: Path) -> None:
     assert out["transaction_mode"] == "IMMEDIATE"
     assert out["journal_mode"] == "wal"
     assert out["layer"] == "channels.layers.InMemoryChannelLayer"
+    assert out["chat_layer"] == "channels.layers.InMemoryChannelLayer"
     assert out["cache"] == "django.core.cache.backends.locmem.LocMemCache"
     assert out["eager"] is True
     assert out["broker"] == "memory://"
@@ -86,6 +89,9 @@ def test_embedded_defaults(tmp_path: Path) -> None:
 def test_redis_url_switches_layer_cache_and_celery(tmp_path: Path) -> None:
     out = probe(tmp_path, REDIS_URL="redis://127.0.0.1:6379/3")
     assert out["layer"] == "core.channel_layer.RedisChannelLayer"
+    # Chat publishes a room's message once (Redis pub/sub), named apart per database.
+    assert out["chat_layer"] == "core.channel_layer.PubSubChannelLayer"
+    assert out["chat_prefix"] == "asgi.3."
     assert out["cache"] == "django.core.cache.backends.redis.RedisCache"
     assert out["eager"] is False
     assert out["broker"] == "redis://127.0.0.1:6379/3"

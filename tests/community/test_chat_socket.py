@@ -3,20 +3,27 @@ database: live messages, resuming after a disconnect, refusals as error frames."
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from asgiref.sync import sync_to_async
+from channels.layers import InMemoryChannelLayer, get_channel_layer
 from channels.testing import WebsocketCommunicator
+from django.conf import settings
 from django.db import connections
 from django.utils import timezone
 
 from accounts.models import User
 from accounts.roles import Role
+from accounts.services import CLOSE_SESSION_ENDED
+from community.consumers import CLOSE_NO_ROOM, CLOSE_RESUME, ChatConsumer
 from community.models import Report, Room
 from community.services import chat, moderation
+from community.services.moderation import CLOSE_BANNED
 from pioneer_platform.asgi import application
 from tests.accounts.helpers import connected, session_headers
 from tests.community.conftest import next_of
@@ -134,6 +141,16 @@ async def test_moderator_delete_reaches_connected_clients_live(
         await socket.disconnect()
 
 
+async def test_slow_mode_reaches_connected_clients_live(
+    lounge: Room, member: User, moderator: User
+) -> None:
+    socket = await chat_socket(member, "lounge")
+    await sync_to_async(moderation.room_set_slow_mode)(room=lounge, moderator=moderator, seconds=30)
+    [slow] = await frames_of(socket, "chat.slow_mode", 1)
+    assert slow == {"type": "chat.slow_mode", "room": "lounge", "seconds": 30}
+    await socket.disconnect()
+
+
 async def test_edit_and_own_delete_reach_the_room(
     lounge: Room, members: Callable[[int], list[User]]
 ) -> None:
@@ -221,6 +238,61 @@ async def test_anonymous_socket_is_refused(lounge: Room) -> None:
         assert (connected, code) == (False, 4401)
     finally:
         await socket.disconnect()
+
+
+def test_chat_has_its_own_layer_pub_sub_under_redis() -> None:
+    from channels_redis.pubsub import RedisPubSubChannelLayer
+
+    from core.channel_layer import PubSubChannelLayer
+
+    assert ChatConsumer.channel_layer_alias == chat.CHAT_LAYER
+    layer = get_channel_layer(chat.CHAT_LAYER)
+    if settings.REDIS_URL:
+        # One PUBLISH per room message, not one write per socket as on the default layer.
+        assert isinstance(layer, PubSubChannelLayer)
+        assert isinstance(layer, RedisPubSubChannelLayer)
+    else:
+        assert isinstance(layer, InMemoryChannelLayer)
+
+
+def test_the_resume_close_code_is_one_the_page_reconnects_on() -> None:
+    script = (Path(settings.BASE_DIR) / "static" / "js" / "chat.js").read_text()
+    found = re.search(r"var FINAL = \{(.*?)\};", script, re.DOTALL)
+    assert found, "chat.js names its final close codes in FINAL"
+    final = {int(code) for code in re.findall(r"\b(\d{4}):", found.group(1))}
+    assert final == {CLOSE_SESSION_ENDED, CLOSE_BANNED, CLOSE_NO_ROOM}
+    assert CLOSE_RESUME not in final
+    # What a server may send: 1000 or 3000-4999 (daphne refuses 1011 or 1012 from a consumer).
+    assert 3000 <= CLOSE_RESUME <= 4999
+
+
+async def test_a_dropped_subscription_closes_the_socket_for_a_resume(
+    lounge: Room, member: User
+) -> None:
+    """The process's pub/sub connection drops (its own end here, so no other client of the
+    shared server is touched); redis-py reconnects and subscribes again, and the socket,
+    which may have missed messages meanwhile, is closed with the code clients resume on."""
+    if not settings.REDIS_URL:
+        pytest.skip("the in-memory layer has no subscription to lose")
+    socket = await chat_socket(member, "lounge")
+    loop_layer = get_channel_layer(chat.CHAT_LAYER)._get_layer()
+    dropped = 0
+    for shard in loop_layer._shards:
+        if shard._pubsub is not None and shard._pubsub.connection is not None:
+            await shard._pubsub.connection.disconnect()
+            dropped += 1
+    assert dropped == 1
+    assert await socket.receive_output(timeout=5) == {
+        "type": "websocket.close",
+        "code": CLOSE_RESUME,
+    }
+    # A socket opened afterwards is live and stays open.
+    again = await chat_socket(member, "lounge", after=0)
+    assert (await again.receive_json_from(timeout=5))["type"] == "resumed"
+    await sync_to_async(say)(lounge, member, "still here")
+    [live] = await frames_of(again, "chat.message", 1)
+    assert live["body"] == "still here"
+    await again.disconnect()
 
 
 async def test_ban_closes_the_persons_open_socket(

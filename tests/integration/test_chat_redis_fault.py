@@ -20,6 +20,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import User
 from accounts.roles import Role
+from community.consumers import CLOSE_RESUME
 from community.models import Message
 from community.services import chat
 from tests.community.helpers import chat_socket, frames_of
@@ -70,7 +71,11 @@ def own_redis(settings: Any, postgres: None) -> Iterator[OwnRedis]:
         "default": {
             "BACKEND": "core.channel_layer.RedisChannelLayer",
             "CONFIG": {"hosts": [server.url]},
-        }
+        },
+        "chat": {
+            "BACKEND": "core.channel_layer.PubSubChannelLayer",
+            "CONFIG": {"hosts": [server.url]},
+        },
     }
     try:
         yield server
@@ -86,18 +91,16 @@ async def _close_worker_connections() -> Any:
 
 
 async def _gone(socket: WebsocketCommunicator) -> None:
-    """The socket's consumer lost its channel layer: it closes or fails; either way the
-    client sees the connection end (a browser would get 1011 and reconnect)."""
+    """The socket's consumer lost its channel layer's subscription: it closes with the code
+    on which the page script reconnects and resumes."""
     try:
         while True:
             output = await socket.receive_output(timeout=10)
             if output["type"] == "websocket.close":
+                assert output.get("code") == CLOSE_RESUME, output
                 return
     except TimeoutError:
         raise AssertionError("the socket stayed open without its channel layer") from None
-    except Exception:
-        # The consumer failed with the layer's error: a server closes the connection (1011).
-        return
 
 
 async def _reconnect(user: User, after: int) -> WebsocketCommunicator:
@@ -144,6 +147,9 @@ async def test_redis_outage_refuses_posts_and_clients_resume_with_every_message(
     assert await sync_to_async(Message.objects.count)() == 1
     await _gone(ada_socket)
     await _gone(bo_socket)
+    # The closed sockets' consumers end cleanly, though they cannot leave their groups.
+    await ada_socket.disconnect()
+    await bo_socket.disconnect()
 
     own_redis.start()  # the same port, empty: every group membership was lost with it
     # Ada comes back first and posts twice; Bo, still away, resumes from the last id he saw.
@@ -159,5 +165,46 @@ async def test_redis_outage_refuses_posts_and_clients_resume_with_every_message(
     await bo_again.send_json_to({"type": "post", "body": "yes"})
     live = await frames_of(ada_again, "chat.message", 3)
     assert [m["id"] for m in live] == [2, 3, 4]
+    await ada_again.disconnect()
+    await bo_again.disconnect()
+
+
+async def test_a_dropped_subscription_closes_chat_sockets_and_they_resume(
+    own_redis: OwnRedis, user_factory: Any
+) -> None:
+    """Redis stays up but drops the process's pub/sub connection (as it does to a subscriber
+    past its output buffer limit): redis-py reconnects and subscribes again on its own, and
+    what was published in between is lost to this process. The sockets are told to resume."""
+    import redis
+
+    def people() -> tuple[User, User]:
+        chat.standing_rooms_open()
+        return (
+            user_factory(roles=[Role.PIONEER], verified=True),
+            user_factory(roles=[Role.PIONEER], verified=True),
+        )
+
+    ada, bo = await sync_to_async(people)()
+    ada_socket = await chat_socket(ada, "lounge")
+    bo_socket = await chat_socket(bo, "lounge")
+    await ada_socket.send_json_to({"type": "post", "body": "before the drop"})
+    [first] = await frames_of(bo_socket, "chat.message", 1)
+
+    killed = redis.Redis.from_url(own_redis.url).client_kill_filter(_type="pubsub")
+    assert killed >= 1
+    await _gone(ada_socket)
+    await _gone(bo_socket)
+    answer = await sync_to_async(_post_over_api)(ada, "while Bo reconnects")
+    assert answer.status_code == 201, answer.content
+    bo_again = await chat_socket(bo, "lounge", after=first["id"])
+    [missed] = await frames_of(bo_again, "chat.message", 1)
+    assert (missed["id"], missed["body"]) == (2, "while Bo reconnects")
+    # Sockets opened after the drop are not told to go again: they are live.
+    await bo_again.send_json_to({"type": "post", "body": "back"})
+    ada_again = await chat_socket(ada, "lounge", after=2)
+    [live] = await frames_of(ada_again, "chat.message", 1)
+    assert live["id"] == 3
+    await sync_to_async(_post_over_api)(ada, "and live")
+    assert [m["id"] for m in await frames_of(bo_again, "chat.message", 2)] == [3, 4]
     await ada_again.disconnect()
     await bo_again.disconnect()
