@@ -21,7 +21,6 @@ CLOSE_UNAUTHENTICATED = CLOSE_SESSION_ENDED
 # RFC 6455 7.4.1: "received a type of data it cannot accept (e.g., an endpoint that
 # understands only text data MAY send this if it receives a binary message)". A binary
 # frame is a client bug, not a message to answer, so the protocol's own answer fits.
-CLOSE_UNSUPPORTED_DATA = 1003
 
 # The client sends small control messages (`ping`, `subscribe`, `unsubscribe`) only: the
 # cap keeps a frame from costing more than that to parse. Depth, NaN and text PostgreSQL
@@ -45,9 +44,10 @@ def _decode(text: str) -> dict[str, Any] | str:
 class FeedConsumer(AsyncJsonWebsocketConsumer):
     """`/ws/feed/`: the events `notify_user` sends to the connected person, and nobody else.
 
-    Whatever a client sends, the socket answers an error frame and stays open (a binary
-    frame closes it with 1003); a crash would close it with 1011 and log a traceback per
-    hostile frame. Signing out closes the session's sockets, a password change all of the
+    Whatever a client sends, binary frames included, the socket answers an error frame and
+    stays open; a crash would close it with 1011 and log a traceback per hostile frame.
+    (Closing with 1003 is no answer either: daphne lets a server close only with 1000 or
+    3000-4999.) Signing out closes the session's sockets, a password change all of the
     person's (accounts.signals).
     """
 
@@ -97,7 +97,7 @@ class FeedConsumer(AsyncJsonWebsocketConsumer):
         self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any
     ) -> None:
         if text_data is None:
-            await self.close(code=CLOSE_UNSUPPORTED_DATA)
+            await self._error("Send text frames: one JSON object each.")
             return
         content = _decode(text_data)
         if isinstance(content, str):
