@@ -185,7 +185,9 @@
       list.dataset.connected = "false";
       if (FINAL[close.code]) { tell(FINAL[close.code]); return; }
       tell("Connection lost; reconnecting…");
-      setTimeout(connect, delay);
+      // Somewhere in the second half of the delay: when a server restarts, its sockets
+      // come back spread out instead of all in the same second.
+      setTimeout(connect, delay / 2 + Math.random() * (delay / 2));
       delay = Math.min(delay * 2, MAX_DELAY);
     };
   }

@@ -49,7 +49,9 @@
       // 4401: signed out, nothing to reconnect to. Anything else (4001 after a password
       // change, a restart, the network) reconnects, and the handshake checks the session.
       if (close.code === 4401) return;
-      setTimeout(connect, delay);
+      // Somewhere in the second half of the delay: when a server restarts, its sockets
+      // come back spread out instead of all in the same second.
+      setTimeout(connect, delay / 2 + Math.random() * (delay / 2));
       delay = Math.min(delay * 2, MAX_DELAY);
     };
   }
