@@ -12,6 +12,7 @@ running mute. Every read, post and socket connect asks these functions afresh.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -35,6 +36,8 @@ from community.models.chat import RoomKind
 from community.models.workshops import RegistrationStatus
 from core.errors import NotFound
 from tasks import selectors as task_selectors
+
+ROOM_SLUG = re.compile(r"[-a-zA-Z0-9_]{1,80}")
 
 if TYPE_CHECKING:
     from tasks.models import Project
@@ -101,7 +104,9 @@ def rooms_with_unread(*, user: User) -> QuerySet[Room]:
 def room_for_reader(*, user: User, slug: Any) -> Room:
     """The room, if `user` may read it; otherwise the same NotFound as for no room at all,
     so nobody learns which private rooms exist."""
-    if not isinstance(slug, str) or len(slug) > 80:
+    # A room's slug is a slug: anything else (a NUL byte, which PostgreSQL text cannot hold,
+    # among them) names no room and never reaches the query.
+    if not isinstance(slug, str) or not ROOM_SLUG.fullmatch(slug):
         raise NotFound("No such room.")
     room = readable_rooms(user=user).filter(slug=slug).select_related("workshop", "project").first()
     if room is None:

@@ -93,6 +93,24 @@ def test_unknown_and_unreadable_rooms_are_the_same_404(member: User) -> None:
     assert client.post(messages_url("moderators"), {"body": "hi"}).status_code == 404
 
 
+@pytest.mark.parametrize(
+    "slug",
+    [
+        "%00",  # a NUL byte, which PostgreSQL text cannot hold
+        "lounge%00",  # a real room's slug with a NUL after it
+        "%F0%9F%92%A9",  # not a slug at all
+        "x" * 81,  # longer than any slug
+    ],
+)
+def test_a_slug_that_is_no_slug_is_404_on_read_and_post(
+    lounge: Room, member: User, slug: str
+) -> None:
+    client = client_of(member)
+    assert client.get(messages_url(slug)).status_code == 404
+    assert client.post(messages_url(slug), {"body": "hi"}).status_code == 404
+    assert not lounge.messages.exists()
+
+
 def test_post_stores_and_answers_the_message(lounge: Room, member: User) -> None:
     response = client_of(member).post(messages_url("lounge"), {"body": "hi **there**"})
     assert response.status_code == 201
