@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.roles import Role
-from accounts.services import CLOSE_SESSION_ENDED
+from accounts.services.sockets import CLOSE_SESSION_ENDED
 from community.consumers import CLOSE_NO_ROOM, CLOSE_RESUME, ChatConsumer
 from community.models import Report, Room
 from community.services import chat, moderation
