@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 from asgiref.sync import sync_to_async
-from channels.testing import WebsocketCommunicator
 from django.db import connections
 from django.utils import timezone
 
@@ -123,18 +122,6 @@ def in_own_loop(scenario: Callable[[], Coroutine[Any, Any, None]]) -> None:
     thread.join(timeout=60)
     if errors:
         raise errors[0]
-
-
-async def next_of(socket: WebsocketCommunicator, kind: str, timeout: float = 5) -> dict[str, Any]:
-    """The next event of type `kind`, skipping others (a deadline, not a sleep)."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        left = deadline - asyncio.get_running_loop().time()
-        if left <= 0:
-            raise AssertionError(f"no {kind} event within {timeout}s")
-        event = await socket.receive_json_from(timeout=left)
-        if event.get("type") == kind:
-            return event
 
 
 def as_json(data: Any) -> Any:

@@ -25,8 +25,7 @@ from community.models import Report, Room
 from community.services import chat, moderation
 from community.services.moderation import CLOSE_BANNED
 from pioneer_platform.asgi import application
-from tests.accounts.helpers import connected, session_headers
-from tests.community.conftest import next_of
+from tests.accounts.helpers import connected, next_event, session_headers
 from tests.community.helpers import chat_socket, frames_of, say
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -194,10 +193,10 @@ async def test_mention_notifies_the_person_on_their_feed(
     await sync_to_async(Profile.objects.filter(user=named).update)(display_name="Grace")
     feed = await connected(named)
     await sync_to_async(say)(lounge, author, "thanks @grace!")
-    event = await next_of(feed, "chat.mention")
+    event = await next_event(feed, "chat.mention")
     assert (event["room"], event["id"]) == ("lounge", 1)
     # Kept, too: the bell hears it.
-    bell = await next_of(feed, "notification")
+    bell = await next_event(feed, "notification")
     assert bell["notification"]["kind"] == "chat.mention"
     assert bell["notification"]["url"] == "/chat/lounge/#m-1"
     await feed.disconnect()
@@ -210,9 +209,9 @@ async def test_a_mute_reaches_the_persons_feed_and_their_bell(
     await sync_to_async(moderation.mute_create)(
         subject=member, moderator=moderator, room=lounge, minutes=30, reason="flooding"
     )
-    event = await next_of(feed, "chat.muted")
+    event = await next_event(feed, "chat.muted")
     assert (event["room"], event["reason"]) == ("lounge", "flooding")
-    bell = await next_of(feed, "notification")
+    bell = await next_event(feed, "notification")
     assert bell["notification"]["kind"] == "chat.moderation"
     assert bell["unread_count"] == 1
     await feed.disconnect()

@@ -11,7 +11,8 @@ from community.models import Registration
 from community.selectors import can_watch_workshop
 from community.services import registrations
 from tests.accounts.helpers import connected as feed_socket
-from tests.community.conftest import T0, in_own_loop, next_of
+from tests.accounts.helpers import next_event
+from tests.community.conftest import T0, in_own_loop
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -34,7 +35,7 @@ def test_seats_and_the_offer_reach_open_pages(make_workshop: Any, members: Any) 
             await sync_to_async(registrations.registration_create)(
                 workshop=workshop, user=waiting, now=T0
             )
-            seats = await next_of(watcher_socket, "workshop.seats")
+            seats = await next_event(watcher_socket, "workshop.seats")
             assert seats == {
                 "type": "workshop.seats",
                 "workshop": str(workshop.public_id),
@@ -43,18 +44,18 @@ def test_seats_and_the_offer_reach_open_pages(make_workshop: Any, members: Any) 
                 "waitlist": 1,
                 "status": "published",
             }
-            mine = await next_of(waiting_socket, "workshop.registration")
+            mine = await next_event(waiting_socket, "workshop.registration")
             assert mine["status"] == "waitlisted"
 
             seat = await sync_to_async(Registration.objects.get)(user=seated)
             await sync_to_async(registrations.registration_cancel)(
                 registration=seat, user=seated, now=T0
             )
-            offer = await next_of(waiting_socket, "workshop.registration")
+            offer = await next_event(waiting_socket, "workshop.registration")
             assert offer["status"] == "offered"
             assert offer["offer_expires_at"]
             assert "accept it by" in offer["message"]
-            seats = await next_of(watcher_socket, "workshop.seats")
+            seats = await next_event(watcher_socket, "workshop.seats")
             assert (seats["seats_left"], seats["waitlist"]) == (0, 0)  # the offer holds it
         finally:
             await watcher_socket.disconnect()
