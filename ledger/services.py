@@ -66,8 +66,7 @@ def _write(
     for index, (kind, payload) in enumerate(entries, start=size):
         data = leaf_data(index=index, kind=kind, payload=payload)
         leaf_rows.append((index, kind, data.decode(), merkle.leaf_hash(data)))
-    frontier, completed = merkle.frontier_extend(frontier, (row[3] for row in leaf_rows))
-    subtree_rows = [(node.level, node.index, value) for node, value in completed]
+    frontier, subtree_rows = merkle.frontier_extend_keys(frontier, (row[3] for row in leaf_rows))
     new_state = (size + len(leaf_rows), b"".join(value for _, value in frontier))
     db = connections[DEFAULT_DB_ALIAS]
     if statements.available():
