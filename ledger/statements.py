@@ -43,10 +43,10 @@ def append_sql() -> str:
             RETURNING 1
         ), leaves AS (
             INSERT INTO {leaf} ({index}, kind, data, leaf_hash, created_at)
-            SELECT row.{index}, row.kind, row.data, row.leaf_hash, %(created_at)b
+            SELECT %(old_size)b + row.n - 1, row.kind, row.data, row.leaf_hash, %(created_at)b
             FROM advanced, unnest(
-                %(indexes)b::bigint[], %(kinds)b::text[], %(datas)b::text[], %(hashes)b::bytea[]
-            ) AS row({index}, kind, data, leaf_hash)
+                %(kinds)b::text[], %(datas)b::text[], %(hashes)b::bytea[]
+            ) WITH ORDINALITY AS row(kind, data, leaf_hash, n)
             RETURNING 1
         ), subtrees AS (
             INSERT INTO {subtree} (level, {index}, hash)
@@ -67,25 +67,30 @@ def appended(
     new_size: int,
     new_frontier: bytes,
     created_at: datetime,
-    leaves: list[tuple[int, str, str, bytes]],
+    kinds: list[str],
+    datas: list[str],
+    hashes: list[bytes],
     subtrees: list[tuple[int, int, bytes]],
 ) -> bool:
-    """Write `leaves` (index, kind, data, leaf hash) and `subtrees` (level, index, hash)
-    and move the state from (old_size, old_frontier) to (new_size, new_frontier); False,
-    with nothing written, when the state was not at the old values."""
+    """Write the leaves (kind, data, leaf hash of each, the first at index `old_size`) and
+    `subtrees` (level, index, hash) and move the state from (old_size, old_frontier) to
+    (new_size, new_frontier); False, with nothing written, when the state was not at the
+    old values."""
+    levels, subtree_indexes, subtree_hashes = [
+        list(column) for column in zip(*subtrees, strict=True)
+    ] or [[], [], []]
     params: dict[str, Any] = {
         "old_size": old_size,
         "old_frontier": old_frontier,
         "new_size": new_size,
         "new_frontier": new_frontier,
         "created_at": created_at,
-        "indexes": [row[0] for row in leaves],
-        "kinds": [row[1] for row in leaves],
-        "datas": [row[2] for row in leaves],
-        "hashes": [row[3] for row in leaves],
-        "levels": [row[0] for row in subtrees],
-        "subtree_indexes": [row[1] for row in subtrees],
-        "subtree_hashes": [row[2] for row in subtrees],
+        "kinds": kinds,
+        "datas": datas,
+        "hashes": hashes,
+        "levels": levels,
+        "subtree_indexes": subtree_indexes,
+        "subtree_hashes": subtree_hashes,
     }
     db = connections[DEFAULT_DB_ALIAS]
     db.ensure_connection()
@@ -97,6 +102,6 @@ def appended(
     with wrap(driver_cursor) as cursor:  # type: ignore[arg-type]
         cursor.execute(append_sql(), params)
         advanced, inserted = cursor.fetchone()
-    if advanced and inserted != len(leaves):
-        raise RuntimeError(f"the append wrote {inserted} of {len(leaves)} leaves")
+    if advanced and inserted != len(hashes):
+        raise RuntimeError(f"the append wrote {inserted} of {len(hashes)} leaves")
     return bool(advanced)
