@@ -66,7 +66,7 @@ class AppendedLeaves(Sequence[Leaf]):
         alias: str,
         start: int,
         kinds: list[str],
-        datas: list[str],
+        datas: list[bytes],
         hashes: list[bytes],
         now: datetime,
     ) -> None:
@@ -88,7 +88,13 @@ class AppendedLeaves(Sequence[Leaf]):
         return self._leaf(range(len(self))[position])  # IndexError past either end
 
     def _leaf(self, n: int) -> Leaf:
-        values = [self._start + n, self._kinds[n], self._datas[n], self._hashes[n], self._now]
+        values = [
+            self._start + n,
+            self._kinds[n],
+            self._datas[n].decode(),
+            self._hashes[n],
+            self._now,
+        ]
         return Leaf.from_db(self._alias, _LEAF_FIELDS, values)
 
 
@@ -100,12 +106,12 @@ def _write(
     frontier = frontier_entries(size, packed)
     now = timezone.now()
     kinds: list[str] = []
-    datas: list[str] = []
+    datas: list[bytes] = []
     hashes: list[bytes] = []
     for index, (kind, payload) in enumerate(entries, start=size):
         data = leaf_data(index=index, kind=kind, payload=payload)
         kinds.append(kind)
-        datas.append(data.decode())
+        datas.append(data)
         hashes.append(merkle.leaf_hash(data))
     frontier, subtree_rows = merkle.frontier_extend_keys(frontier, hashes)
     new_state = (size + len(hashes), b"".join(value for _, value in frontier))
@@ -126,7 +132,7 @@ def _write(
     else:
         # Other databases take the ORM path, always under the lock `_locked_state` took.
         Leaf.objects.bulk_create(
-            Leaf(index=i, kind=k, data=d, leaf_hash=h, created_at=now)
+            Leaf(index=i, kind=k, data=d.decode(), leaf_hash=h, created_at=now)
             for i, k, d, h in zip(range(size, new_state[0]), kinds, datas, hashes, strict=True)
         )
         SubtreeHash.objects.bulk_create(
