@@ -58,8 +58,9 @@ def _locked_state() -> State:
 
 class AppendedLeaves(Sequence[Leaf]):
     """The leaves an append wrote, in index order. Each is made a model instance only
-    when read: a batch's caller seldom looks at its thousands of leaves, and building
-    them all cost the batch more than writing its subtree hashes."""
+    when first read (and the same one is handed out after): a batch's caller seldom looks
+    at its thousands of leaves, and building them all cost the batch more than writing
+    its subtree hashes."""
 
     def __init__(
         self,
@@ -72,6 +73,7 @@ class AppendedLeaves(Sequence[Leaf]):
     ) -> None:
         self._alias, self._start, self._now = alias, start, now
         self._kinds, self._datas, self._hashes = kinds, datas, hashes
+        self._built: dict[int, Leaf] = {}
 
     def __len__(self) -> int:
         return len(self._hashes)
@@ -88,14 +90,17 @@ class AppendedLeaves(Sequence[Leaf]):
         return self._leaf(range(len(self))[position])  # IndexError past either end
 
     def _leaf(self, n: int) -> Leaf:
-        values = [
-            self._start + n,
-            self._kinds[n],
-            self._datas[n].decode(),
-            self._hashes[n],
-            self._now,
-        ]
-        return Leaf.from_db(self._alias, _LEAF_FIELDS, values)
+        leaf = self._built.get(n)
+        if leaf is None:
+            values = [
+                self._start + n,
+                self._kinds[n],
+                self._datas[n].decode(),
+                self._hashes[n],
+                self._now,
+            ]
+            leaf = self._built[n] = Leaf.from_db(self._alias, _LEAF_FIELDS, values)
+        return leaf
 
 
 def _write(
