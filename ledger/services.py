@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any, overload
 
@@ -77,6 +77,11 @@ class AppendedLeaves(Sequence[Leaf]):
 
     def __len__(self) -> int:
         return len(self._hashes)
+
+    def __iter__(self) -> Iterator[Leaf]:
+        # Sequence's own __iter__ reads until an IndexError, which every single append
+        # (`[leaf] = ...`) would pay for.
+        return map(self._leaf, range(len(self)))
 
     @overload
     def __getitem__(self, position: int) -> Leaf: ...

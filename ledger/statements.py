@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import struct
+import weakref
 from datetime import datetime
 from itertools import chain
 from typing import Any
@@ -100,6 +101,8 @@ def _dumper(array: type[_PackedArray]) -> type[Dumper]:
     return PackedArrayDumper
 
 
+# Registered once per driver connection, so each cursor on it inherits them.
+_packing_connections: weakref.WeakSet[psycopg.Connection[Any]] = weakref.WeakSet()
 _DUMPERS = [(array, _dumper(array)) for array in (_Int2Array, _Int8Array, _TextArray, _ByteaArray)]
 _HEADER = struct.Struct(">iiIii")  # dimensions, has nulls, element type, length, lower bound
 _EMPTY = struct.Struct(">iiI")  # no dimensions: the empty array
@@ -171,9 +174,11 @@ def appended(
     db.validate_thread_sharing()
     # Django binds on the client; a driver cursor binds on the server, so the statement
     # is prepared. Django's wrapper still logs it and translates driver errors.
+    if db.connection not in _packing_connections:
+        for array, dumper in _DUMPERS:
+            db.connection.adapters.register_dumper(array, dumper)
+        _packing_connections.add(db.connection)
     driver_cursor = psycopg.Cursor(db.connection)
-    for array, dumper in _DUMPERS:
-        driver_cursor.adapters.register_dumper(array, dumper)
     wrap = db.make_debug_cursor if db.queries_logged else db.make_cursor
     with wrap(driver_cursor) as cursor:  # type: ignore[arg-type]
         cursor.execute(append_sql(), params)
