@@ -73,16 +73,19 @@ _plain_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_
 def _plain(value: Any) -> bool:
     """No floats, only ASCII keys: there json's C encoder writes the canonical form (ints
     and strings as above, and ASCII keys sort the same by code point as by UTF-16 unit)."""
+    # Scalars checked without a call and a payload's fields without a generator: this
+    # runs for every leaf, and the check cost more than the encoding it allows.
     kind = type(value)
-    if kind in _PLAIN_SCALARS:
-        return True
     if kind is dict:
-        return all(
-            type(key) is str and key.isascii() and _plain(item) for key, item in value.items()
-        )
+        for key, item in value.items():
+            if type(key) is not str or not key.isascii():
+                return False
+            if type(item) not in _PLAIN_SCALARS and not _plain(item):
+                return False
+        return True
     if kind is list or kind is tuple:
-        return all(_plain(item) for item in value)
-    return False
+        return all(type(item) in _PLAIN_SCALARS or _plain(item) for item in value)
+    return kind in _PLAIN_SCALARS
 
 
 def canonical_json(value: Any) -> bytes:

@@ -48,6 +48,7 @@ __all__ = [
     "frontier_append",
     "frontier_append_subtrees",
     "frontier_extend",
+    "frontier_extend_keys",
     "frontier_root",
     "frontier_size",
     "frontier_subtrees",
@@ -442,22 +443,33 @@ def frontier_extend(
     the frontier once instead of once per leaf.  Completed subtrees come leaf by leaf,
     each leaf's from the bottom up.  The input is not modified.
     """
+    entries, completed = frontier_extend_keys(frontier, new_leaf_hashes)
+    return entries, [(PerfectSubtree(level, index), value) for level, index, value in completed]
+
+
+def frontier_extend_keys(
+    frontier: Iterable[tuple[int, HashLike]], new_leaf_hashes: Iterable[HashLike]
+) -> tuple[list[FrontierEntry], list[tuple[int, int, bytes]]]:
+    """``frontier_extend`` with each completed subtree as a ``(level, index, hash)`` row,
+    as a store keyed by ``(level, index)`` writes it: the same subtrees in the same order,
+    without an object per subtree, which a batch of thousands of leaves notices.
+    """
     entries = _require_frontier(frontier)
     position = sum(1 << height for height, _ in entries)
-    completed: list[tuple[PerfectSubtree, bytes]] = []
+    completed: list[tuple[int, int, bytes]] = []
     for new_leaf_hash in new_leaf_hashes:
         value = _stored_hash(new_leaf_hash)
         if value is None:
             raise ValueError(f"new_leaf_hash is not a {HASH_SIZE}-byte hash")
         height = 0
-        completed.append((PerfectSubtree(0, position), value))
+        completed.append((0, position, value))
         # Like incrementing a binary counter: each frontier subtree of the same height as
         # the carry merges with it, completing one more perfect subtree per trailing 1 bit.
         while entries and entries[-1][0] == height:
             _, left = entries.pop()
-            value = node_hash(left, value)
+            value = hashlib.sha256(_NODE_PREFIX + left + value).digest()  # node_hash
             height += 1
-            completed.append((PerfectSubtree(height, position >> height), value))
+            completed.append((height, position >> height, value))
         entries.append((height, value))
         position += 1
     return entries, completed

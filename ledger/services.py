@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from typing import Any, overload
 
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.utils import timezone
@@ -55,20 +56,75 @@ def _locked_state() -> State:
     return state.tree_size, bytes(state.frontier)
 
 
+class AppendedLeaves(Sequence[Leaf]):
+    """The leaves an append wrote, in index order. Each is made a model instance only
+    when first read (and the same one is handed out after): a batch's caller seldom looks
+    at its thousands of leaves, and building them all cost the batch more than writing
+    its subtree hashes."""
+
+    def __init__(
+        self,
+        alias: str,
+        start: int,
+        kinds: list[str],
+        datas: list[bytes],
+        hashes: list[bytes],
+        now: datetime,
+    ) -> None:
+        self._alias, self._start, self._now = alias, start, now
+        self._kinds, self._datas, self._hashes = kinds, datas, hashes
+        self._built: dict[int, Leaf] = {}
+
+    def __len__(self) -> int:
+        return len(self._hashes)
+
+    def __iter__(self) -> Iterator[Leaf]:
+        # Sequence's own __iter__ reads until an IndexError, which every single append
+        # (`[leaf] = ...`) would pay for.
+        return map(self._leaf, range(len(self)))
+
+    @overload
+    def __getitem__(self, position: int) -> Leaf: ...
+
+    @overload
+    def __getitem__(self, position: slice) -> list[Leaf]: ...
+
+    def __getitem__(self, position: int | slice) -> Leaf | list[Leaf]:
+        if isinstance(position, slice):
+            return [self._leaf(n) for n in range(len(self))[position]]
+        return self._leaf(range(len(self))[position])  # IndexError past either end
+
+    def _leaf(self, n: int) -> Leaf:
+        leaf = self._built.get(n)
+        if leaf is None:
+            values = [
+                self._start + n,
+                self._kinds[n],
+                self._datas[n].decode(),
+                self._hashes[n],
+                self._now,
+            ]
+            leaf = self._built[n] = Leaf.from_db(self._alias, _LEAF_FIELDS, values)
+        return leaf
+
+
 def _write(
-    state: State, entries: Iterable[tuple[str, dict[str, Any]]]
-) -> tuple[list[Leaf], State] | None:
+    state: State, entries: Sequence[tuple[str, dict[str, Any]]]
+) -> tuple[AppendedLeaves, State] | None:
     """Append on top of `state`; None, with nothing written, if the log is elsewhere."""
     size, packed = state
     frontier = frontier_entries(size, packed)
     now = timezone.now()
-    leaf_rows: list[tuple[int, str, str, bytes]] = []
+    kinds: list[str] = []
+    datas: list[bytes] = []
+    hashes: list[bytes] = []
     for index, (kind, payload) in enumerate(entries, start=size):
         data = leaf_data(index=index, kind=kind, payload=payload)
-        leaf_rows.append((index, kind, data.decode(), merkle.leaf_hash(data)))
-    frontier, completed = merkle.frontier_extend(frontier, (row[3] for row in leaf_rows))
-    subtree_rows = [(node.level, node.index, value) for node, value in completed]
-    new_state = (size + len(leaf_rows), b"".join(value for _, value in frontier))
+        kinds.append(kind)
+        datas.append(data)
+        hashes.append(merkle.leaf_hash(data))
+    frontier, subtree_rows = merkle.frontier_extend_keys(frontier, hashes)
+    new_state = (size + len(hashes), b"".join(value for _, value in frontier))
     db = connections[DEFAULT_DB_ALIAS]
     if statements.available():
         if not statements.appended(
@@ -77,14 +133,17 @@ def _write(
             new_size=new_state[0],
             new_frontier=new_state[1],
             created_at=now,
-            leaves=leaf_rows,
+            kinds=kinds,
+            datas=datas,
+            hashes=hashes,
             subtrees=subtree_rows,
         ):
             return None
     else:
         # Other databases take the ORM path, always under the lock `_locked_state` took.
         Leaf.objects.bulk_create(
-            Leaf(index=i, kind=k, data=d, leaf_hash=h, created_at=now) for i, k, d, h in leaf_rows
+            Leaf(index=i, kind=k, data=d.decode(), leaf_hash=h, created_at=now)
+            for i, k, d, h in zip(range(size, new_state[0]), kinds, datas, hashes, strict=True)
         )
         SubtreeHash.objects.bulk_create(
             SubtreeHash(level=level, index=i, hash=h) for level, i, h in subtree_rows
@@ -92,14 +151,10 @@ def _write(
         LogState.objects.filter(pk=1).update(tree_size=new_state[0], frontier=new_state[1])
     with _last_written_lock:
         _last_written[db.settings_dict["NAME"]] = new_state
-    leaves = [
-        Leaf.from_db(db.alias, _LEAF_FIELDS, [index, kind, data, hashed, now])
-        for index, kind, data, hashed in leaf_rows
-    ]
-    return leaves, new_state
+    return AppendedLeaves(db.alias, size, kinds, datas, hashes, now), new_state
 
 
-def _append(entries: list[tuple[str, dict[str, Any]]]) -> list[Leaf]:
+def _append(entries: list[tuple[str, dict[str, Any]]]) -> AppendedLeaves:
     db = connections[DEFAULT_DB_ALIAS]
     guess = _last_written.get(db.settings_dict["NAME"]) if statements.available() else None
     if guess is not None:
@@ -129,8 +184,11 @@ def entry_record(*, kind: str, payload: dict[str, Any]) -> Leaf:
     return leaf
 
 
-def entries_record(*, entries: list[tuple[str, dict[str, Any]]]) -> list[Leaf]:
-    """Append several facts in one transaction (imports, benchmarks); all or nothing."""
+def entries_record(*, entries: list[tuple[str, dict[str, Any]]]) -> Sequence[Leaf]:
+    """Append several facts in one transaction (imports, benchmarks); all or nothing.
+
+    Returns the new leaves in index order, each built when read.
+    """
     for kind, payload in entries:
         validate(kind, payload)
     if not entries:

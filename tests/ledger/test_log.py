@@ -43,6 +43,28 @@ def test_leaf_data_is_canonical_json_with_the_index() -> None:
     assert " " not in leaf.data
 
 
+def test_a_batch_returns_its_leaves_as_stored() -> None:
+    services.entry_record(kind="dataset.export", payload=export_payload(0))
+    leaves = services.entries_record(
+        entries=[("dataset.export", export_payload(n)) for n in range(1, 6)]
+    )
+    stored = list(Leaf.objects.order_by("index").filter(index__gte=1))
+    assert len(leaves) == 5
+    assert [
+        (leaf.index, leaf.kind, leaf.data, bytes(leaf.leaf_hash), leaf.created_at)
+        for leaf in leaves
+    ] == [
+        (leaf.index, leaf.kind, leaf.data, bytes(leaf.leaf_hash), leaf.created_at)
+        for leaf in stored
+    ]
+    assert leaves[-1].index == 5
+    assert [leaf.index for leaf in leaves[1:4:2]] == [2, 4]
+    assert leaves[2] is leaves[2]
+    assert not leaves[0]._state.adding
+    with pytest.raises(IndexError):
+        leaves[5]
+
+
 def test_proofs_from_storage_equal_the_pure_module(django_assert_max_num_queries: Any) -> None:
     services.entries_record(entries=[("dataset.export", export_payload(n)) for n in range(37)])
     leaves = stored_leaves()

@@ -38,6 +38,7 @@ from ledger.merkle import (
     frontier_append,
     frontier_append_subtrees,
     frontier_extend,
+    frontier_extend_keys,
     frontier_root,
     frontier_size,
     frontier_subtrees,
@@ -661,6 +662,18 @@ def test_frontier_extend_equals_one_append_at_a_time() -> None:
             assert extended == one_by_one
             assert completed == expected_completed
             assert base == _fold_frontier(DATA_HASHES[:start])[0], "input left unchanged"
+
+
+def test_frontier_extend_keys_gives_the_same_subtrees_as_rows() -> None:
+    for start in (0, 1, 5, 8, 13):
+        for count in (0, 1, 2, 7, 16, 19):
+            base, _ = _fold_frontier(DATA_HASHES[:start])
+            extended, completed = frontier_extend(base, DATA_HASHES[start : start + count])
+            keyed, rows = frontier_extend_keys(base, DATA_HASHES[start : start + count])
+            assert keyed == extended
+            assert rows == [(s.level, s.index, value) for s, value in completed]
+    with pytest.raises(ValueError, match="32-byte"):
+        frontier_extend_keys([], [DATA_HASHES[0], b"short"])
 
 
 def test_frontier_extend_rejects_a_bad_leaf_hash_anywhere_in_the_batch() -> None:
