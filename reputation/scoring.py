@@ -52,6 +52,8 @@ LEVELS: tuple[tuple[float, float], ...] = (
     (200.0, 0.85),  # level 4: trusted
 )
 TOP_LEVEL = len(LEVELS) + 1
+# Below this evidence no level above 1 is met, whatever the score.
+_LEAST_EVIDENCE = min(min_evidence for min_evidence, _ in LEVELS)
 
 
 # The one table of what each level unlocks; `reputation.selectors.standing.has_privilege`
@@ -144,8 +146,29 @@ def standing_at(positive: int, total: int, day: int, rules: Rules) -> tuple[floa
 
 
 def candidate_level(positive: int, total: int, day: int, rules: Rules) -> int:
-    score, evidence = standing_at(positive, total, day, rules)
-    return level_for(score=score, evidence=evidence)
+    """level_for(standing_at(...)), computed the same way step by step, in one call: the
+    rebuild takes it for every day of every person."""
+    factor = 2.0 ** (-day / rules.half_life_days) / (MILLI * SCALE)
+    decayed_total = max(0.0, total * factor)
+    evidence = round(decayed_total, DIGITS)
+    if evidence < _LEAST_EVIDENCE:
+        return 1
+    if decayed_total <= 0:
+        return level_for(score=0.0, evidence=evidence)
+    decayed_positive = min(max(0.0, positive * factor), decayed_total)
+    # wilson_lower_bound(decayed_positive, decayed_total), with total > 0 here
+    share = decayed_positive / decayed_total
+    denominator = 1 + Z_95 * Z_95 / decayed_total
+    centre = share + Z_95 * Z_95 / (2 * decayed_total)
+    margin = Z_95 * math.sqrt(
+        share * (1 - share) / decayed_total + Z_95 * Z_95 / (4 * decayed_total * decayed_total)
+    )
+    score = round(max(0.0, (centre - margin) / denominator), DIGITS)
+    level = 1
+    for rank, (min_evidence, min_score) in enumerate(LEVELS, start=2):
+        if evidence >= min_evidence and score >= min_score:
+            level = rank
+    return level
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import connection
 from django.db.models import BigIntegerField, Count, F, Max, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Cast, Round
 
@@ -37,33 +38,67 @@ def public_event(event: ReputationEvent) -> dict[str, Any]:
     }
 
 
+# One row per person and day: the day's gains, summed exactly in integers, and its losses
+# as a count and the least and greatest milli among them. A loss is scaled before it is
+# summed, so a day's losses are the count times one scaled amount only when they all weigh
+# the same; the other days' losses are counted per weight by a second query. The milli of an
+# event is its weight in whole thousandths, as `scoring.weight_milli` takes it.
+DAY_TOTALS = """
+SELECT user_id, day,
+       CAST(SUM(CASE WHEN positive THEN CAST(ROUND(weight * 1000) AS BIGINT) ELSE 0 END)
+            AS BIGINT),
+       SUM(CASE WHEN positive THEN 0 ELSE 1 END),
+       MIN(CASE WHEN positive THEN NULL ELSE CAST(ROUND(weight * 1000) AS BIGINT) END),
+       MAX(CASE WHEN positive THEN NULL ELSE CAST(ROUND(weight * 1000) AS BIGINT) END)
+FROM reputation_reputationevent
+WHERE voids_id IS NULL
+GROUP BY user_id, day
+"""
+
+
 def day_totals_from_events() -> dict[int, dict[int, scoring.DayTotals]]:
     """Every person's day totals, from the events alone (grouped in SQL)."""
     current = rules()
     per_user: dict[int, dict[int, scoring.DayTotals]] = {}
-    milli = Cast(Round(F("weight") * scoring.MILLI), BigIntegerField())
-    grouped = (
-        ReputationEvent.objects.filter(voids__isnull=True)
-        .values("user_id", "day", "positive", milli=milli)
-        .annotate(events=Count("id"))
-        .order_by()
-    )
-    for row in grouped.iterator(chunk_size=20_000):
-        totals = per_user.setdefault(row["user_id"], {}).setdefault(row["day"], scoring.DayTotals())
-        if row["positive"]:
-            totals.gained += row["milli"] * row["events"]
-        else:
-            totals.lost += scoring.scaled(row["milli"], row["day"], current) * row["events"]
-    voiding = ReputationEvent.objects.filter(voids__isnull=False).values(
+    DayTotals, scaled = scoring.DayTotals, scoring.scaled
+    mixed: set[tuple[int, int]] = set()
+    with connection.cursor() as cursor:
+        cursor.execute(DAY_TOTALS)
+        for user_id, day, gained, losses, least, greatest in cursor.fetchall():
+            days = per_user.get(user_id)
+            if days is None:
+                days = per_user[user_id] = {}
+            totals = days[day] = DayTotals(gained=gained)
+            if losses:
+                if least == greatest:
+                    totals.lost = scaled(least, day, current) * int(losses)
+                else:
+                    mixed.add((user_id, day))
+    if mixed:
+        milli = Cast(Round(F("weight") * scoring.MILLI), BigIntegerField())
+        losses_by_weight = (
+            ReputationEvent.objects.filter(
+                voids__isnull=True,
+                positive=False,
+                user_id__in=sorted({user_id for user_id, _ in mixed}),
+            )
+            .values_list("user_id", "day", milli)
+            .annotate(events=Count("id"))
+            .order_by()
+        )
+        for user_id, day, event_milli, events in losses_by_weight:
+            if (user_id, day) in mixed:
+                per_user[user_id][day].lost += scaled(event_milli, day, current) * events
+    voiding = ReputationEvent.objects.filter(voids__isnull=False).values_list(
         "user_id", "day", "weight", "voids__day"
     )
-    for row in voiding.iterator():
-        totals = per_user.setdefault(row["user_id"], {}).setdefault(row["day"], scoring.DayTotals())
+    for user_id, day, weight, voided_day in voiding.iterator():
+        totals = per_user.setdefault(user_id, {}).setdefault(day, DayTotals())
         totals.add(
-            day=row["day"],
+            day=day,
             positive=True,
-            milli=scoring.weight_milli(row["weight"]),
-            voided_day=row["voids__day"],
+            milli=scoring.weight_milli(weight),
+            voided_day=voided_day,
             rules=current,
         )
     return per_user

@@ -191,3 +191,21 @@ def test_incremental_equals_rebuild_in_any_order_within_a_day(
     assert {p: (s.score, s.level) for p, s in again.items()} == {
         p: (s.score, s.level) for p, s in rebuilt.items()
     }
+
+
+@settings(max_examples=300)
+@given(
+    st.integers(min_value=0, max_value=5000),
+    st.floats(min_value=-5, max_value=400, allow_nan=False),
+    st.floats(min_value=0, max_value=1.2, allow_nan=False),
+)
+def test_the_candidate_level_is_the_level_of_the_standing(
+    day: int, evidence: float, share: float
+) -> None:
+    unit = 2.0 ** (day / RULES.half_life_days) * scoring.MILLI * scoring.SCALE
+    total = int(evidence * unit)
+    positive = int(total * share)
+    score, decayed = scoring.standing_at(positive, total, day, RULES)
+    assert scoring.candidate_level(positive, total, day, RULES) == scoring.level_for(
+        score=score, evidence=decayed
+    )
