@@ -33,6 +33,7 @@ from django.core.cache import cache
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from core.errors import InvalidInput, ServerBusy, TooManyAtOnce
+from core.throttling import count_up
 
 ALLOWED_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 # Well under Pillow's own bomb threshold (~89 Mpx); callers pass what their use needs.
@@ -64,12 +65,7 @@ def processing_slot(*, holder: str) -> Iterator[None]:
     ServerBusy (503) when no slot of this process frees within SLOT_WAIT_SECONDS.
     """
     key = f"images:in-flight:{holder}"
-    cache.add(key, 0, timeout=PERSON_COUNT_SECONDS)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.add(key, 1, timeout=PERSON_COUNT_SECONDS)
-        count = 1
+    count = count_up(key, ttl=PERSON_COUNT_SECONDS)
     try:
         if count > PERSON_SLOTS:
             raise TooManyAtOnce(

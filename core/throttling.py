@@ -18,9 +18,10 @@ from django.core.cache.backends.redis import RedisCache
 from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, UserRateThrottle
 
 
-def window_count(key: str, *, ttl: int) -> int:
-    """Count one more event under `key` and return how many there are now. The key names
-    its window; it expires `ttl` seconds after its first event."""
+def count_up(key: str, *, ttl: int) -> int:
+    """Add one to the counter under `key` and return its new value; a counter that did not
+    exist starts at 0 and expires `ttl` seconds after it was created. Rate limits name a
+    window in the key; in-flight counts (`core.images`) count back down with `decr`."""
     cache = caches[DEFAULT_CACHE_ALIAS]
     if isinstance(cache, RedisCache):
         full_key = cache.make_and_validate_key(key)
@@ -56,7 +57,7 @@ class WindowRateThrottle(SimpleRateThrottle):
         now = self.timer()
         window = int(now // self.duration)
         self.window_ends_in = (window + 1) * self.duration - now
-        count = window_count(f"{key}:{window}", ttl=self.duration + 1)
+        count = count_up(f"{key}:{window}", ttl=self.duration + 1)
         return count <= self.num_requests
 
     def wait(self) -> float:

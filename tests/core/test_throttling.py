@@ -11,7 +11,7 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 from rest_framework.throttling import SimpleRateThrottle
 
-from core.throttling import window_count
+from core.throttling import count_up
 
 pytestmark = pytest.mark.django_db
 
@@ -56,9 +56,9 @@ def test_each_person_and_each_address_has_their_own_count(
     assert anonymous == [200, 200, 200, 429]
 
 
-def test_a_window_counts_from_one_and_expires() -> None:
+def test_a_count_ups_from_one_and_expires() -> None:
     key = f"test-window-{uuid.uuid4()}"
-    assert [window_count(key, ttl=5) for _ in range(3)] == [1, 2, 3]
+    assert [count_up(key, ttl=5) for _ in range(3)] == [1, 2, 3]
     assert cache.get(key) == 3
     cache.delete(key)
-    assert window_count(key, ttl=5) == 1
+    assert count_up(key, ttl=5) == 1
