@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import redis
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.db import connections
@@ -50,8 +51,6 @@ class OwnRedis:
         wait_until(self._answers, seconds=10, message="redis-server did not answer")
 
     def _answers(self) -> bool:
-        import redis
-
         try:
             return bool(redis.Redis.from_url(self.url, socket_timeout=0.5).ping())
         except redis.RedisError:
@@ -121,9 +120,11 @@ def _post_over_api(user: User, body: str) -> Any:
     return client.post("/api/v1/rooms/lounge/messages/", {"body": body}, format="json")
 
 
-async def test_redis_outage_refuses_posts_and_clients_resume_with_every_message(
-    own_redis: OwnRedis, user_factory: Any
-) -> None:
+async def _two_chatting(
+    user_factory: Any, body: str
+) -> tuple[User, User, WebsocketCommunicator, WebsocketCommunicator, dict[str, Any]]:
+    """Ada and Bo in the lounge, each with a socket; Ada has posted `body` and Bo has it."""
+
     def people() -> tuple[User, User]:
         chat.standing_rooms_open()
         return (
@@ -134,8 +135,15 @@ async def test_redis_outage_refuses_posts_and_clients_resume_with_every_message(
     ada, bo = await sync_to_async(people)()
     ada_socket = await chat_socket(ada, "lounge")
     bo_socket = await chat_socket(bo, "lounge")
-    await ada_socket.send_json_to({"type": "post", "body": "before the outage"})
+    await ada_socket.send_json_to({"type": "post", "body": body})
     [first] = await frames_of(bo_socket, "chat.message", 1)
+    return ada, bo, ada_socket, bo_socket, first
+
+
+async def test_redis_outage_refuses_posts_and_clients_resume_with_every_message(
+    own_redis: OwnRedis, user_factory: Any
+) -> None:
+    ada, bo, ada_socket, bo_socket, first = await _two_chatting(user_factory, "before the outage")
     assert first["id"] == 1
 
     own_redis.kill()
@@ -175,20 +183,7 @@ async def test_a_dropped_subscription_closes_chat_sockets_and_they_resume(
     """Redis stays up but drops the process's pub/sub connection (as it does to a subscriber
     past its output buffer limit): redis-py reconnects and subscribes again on its own, and
     what was published in between is lost to this process. The sockets are told to resume."""
-    import redis
-
-    def people() -> tuple[User, User]:
-        chat.standing_rooms_open()
-        return (
-            user_factory(roles=[Role.PIONEER], verified=True),
-            user_factory(roles=[Role.PIONEER], verified=True),
-        )
-
-    ada, bo = await sync_to_async(people)()
-    ada_socket = await chat_socket(ada, "lounge")
-    bo_socket = await chat_socket(bo, "lounge")
-    await ada_socket.send_json_to({"type": "post", "body": "before the drop"})
-    [first] = await frames_of(bo_socket, "chat.message", 1)
+    ada, bo, ada_socket, bo_socket, first = await _two_chatting(user_factory, "before the drop")
 
     killed = redis.Redis.from_url(own_redis.url).client_kill_filter(_type="pubsub")
     assert killed >= 1
