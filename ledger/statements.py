@@ -32,6 +32,7 @@ from psycopg.adapt import Dumper
 from psycopg.postgres import types as pg_types
 from psycopg.pq import Format
 
+from core.prepared import server_bound_cursor
 from ledger.models import Leaf, LogState, SubtreeHash
 
 
@@ -171,16 +172,12 @@ def appended(
     }
     db = connections[DEFAULT_DB_ALIAS]
     db.ensure_connection()
-    db.validate_thread_sharing()
-    # Django binds on the client; a driver cursor binds on the server, so the statement
-    # is prepared. Django's wrapper still logs it and translates driver errors.
+    # Before the cursor: a cursor copies its connection's adapters when it is made.
     if db.connection not in _packing_connections:
         for array, dumper in _DUMPERS:
             db.connection.adapters.register_dumper(array, dumper)
         _packing_connections.add(db.connection)
-    driver_cursor = psycopg.Cursor(db.connection)
-    wrap = db.make_debug_cursor if db.queries_logged else db.make_cursor
-    with wrap(driver_cursor) as cursor:  # type: ignore[arg-type]
+    with server_bound_cursor() as cursor:
         cursor.execute(append_sql(), params)
         advanced, inserted = cursor.fetchone()
     if advanced and inserted != len(hashes):

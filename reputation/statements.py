@@ -1,10 +1,17 @@
-"""The statements of `event_record` on PostgreSQL: lock, read, then write.
+"""The statements of `event_record` on PostgreSQL: read, then a write that checks the read.
 
 `reputation.services.events.event_record` decides what an event does (the rules are
-Python, in `reputation.scoring`); on PostgreSQL it locks the person's score row, reads
-their newest day rows, and writes the event, the day row and the score in one statement
-of data-modifying CTEs: three round trips and no ORM query building. Other databases take
-the ORM path in the service.
+Python, in `reputation.scoring`); on PostgreSQL it reads the person's score row and newest
+day rows in one statement (one snapshot), and writes the event, the day row and the score
+in one statement of data-modifying CTEs. The write is conditional: the score row's UPDATE
+matches only while the row is the version that was read (its `xmin`, which every update of
+the row changes, whoever makes it), and the inserts read from that UPDATE, so a write that
+lost a race to another writer of the same person writes nothing and says so. The service
+then takes the row lock and reads again, and that write cannot lose.
+
+Two round trips per event in the common case instead of three (no separate lock), and the
+statements are bound on the server, so the server prepares them instead of parsing and
+planning a write of four tables on every event.
 """
 
 from __future__ import annotations
@@ -12,71 +19,83 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection
+from core.prepared import server_bound_cursor
 
-# The score row, locked. The day rows are read by a second statement: under READ
-# COMMITTED a statement that waited for the lock sees the newer score row but keeps its
-# own, older snapshot for every other table, so a join here would miss the day row the
-# previous holder of the lock just wrote.
-LOCK = """
-SELECT id, positive_scaled, total_scaled, level, as_of_day
-FROM reputation_reputationscore
-WHERE user_id = %(user)s
-FOR UPDATE
+# The score row with its newest day rows, newest first (no day rows: one row of NULLs).
+READ = """
+SELECT s.id, s.positive_scaled, s.total_scaled, s.level, s.as_of_day, s.xmin::text,
+       d.day, d.gained, d.lost, d.positive, d.total, d.candidate
+FROM reputation_reputationscore s
+LEFT JOIN LATERAL (
+    SELECT day, gained, lost, positive, total, candidate
+    FROM reputation_reputationday
+    WHERE user_id = s.user_id
+    ORDER BY day DESC
+    LIMIT %(limit)s
+) d ON true
+WHERE s.user_id = %(user)s
+ORDER BY d.day DESC
 """
 
-DAYS = """
-SELECT day, gained, lost, positive, total, candidate
-FROM reputation_reputationday
-WHERE user_id = %(user)s
-ORDER BY day DESC
-LIMIT %(limit)s
+# Taken only after a lost race. READ runs as a statement of its own after it: under READ
+# COMMITTED a statement that waited for a lock keeps its own, older snapshot for every
+# other table, so a join here would miss the day row the previous holder just wrote.
+LOCK = """
+SELECT 1 FROM reputation_reputationscore WHERE user_id = %(user)s FOR UPDATE
 """
 
 WRITE = """
-WITH event AS (
-    INSERT INTO reputation_reputationevent
-        (user_id, source, positive, weight, subject, reason, rule_version, day, voids_id,
-         created_at)
-    VALUES (%(user)s, %(source)s, %(positive)s, %(weight)s, %(subject)s, %(reason)s,
-            %(rule_version)s, %(day)s, %(voids)s, %(at)s)
-    RETURNING id
-), day_row AS (
-    INSERT INTO reputation_reputationday
-        (user_id, day, gained, lost, positive, total, candidate)
-    VALUES (%(user)s, %(day)s, %(gained)s, %(lost)s, %(row_positive)s, %(row_total)s,
-            %(candidate)s)
-    ON CONFLICT (user_id, day) DO UPDATE SET
-        gained = EXCLUDED.gained, lost = EXCLUDED.lost, positive = EXCLUDED.positive,
-        total = EXCLUDED.total, candidate = EXCLUDED.candidate
-), score AS (
+WITH score AS (
     UPDATE reputation_reputationscore SET
         positive_scaled = %(positive_scaled)s, total_scaled = %(total_scaled)s,
         positive = %(decayed_positive)s, total = %(decayed_total)s, score = %(score)s,
         level = %(level)s, as_of_day = %(as_of_day)s, updated_at = %(at_now)s
-    WHERE id = %(score_id)s
+    WHERE id = %(score_id)s AND xmin = %(version)s::xid
+    RETURNING id
+), event AS (
+    INSERT INTO reputation_reputationevent
+        (user_id, source, positive, weight, subject, reason, rule_version, day, voids_id,
+         created_at)
+    SELECT %(user)s, %(source)s, %(positive)s, %(weight)s, %(subject)s, %(reason)s,
+           %(rule_version)s, %(day)s, %(voids)s, %(at)s
+    FROM score
+    RETURNING id
+), day_row AS (
+    INSERT INTO reputation_reputationday
+        (user_id, day, gained, lost, positive, total, candidate)
+    SELECT %(user)s, %(day)s, %(gained)s, %(lost)s, %(positive_scaled)s, %(total_scaled)s,
+           %(candidate)s
+    FROM score
+    ON CONFLICT (user_id, day) DO UPDATE SET
+        gained = EXCLUDED.gained, lost = EXCLUDED.lost, positive = EXCLUDED.positive,
+        total = EXCLUDED.total, candidate = EXCLUDED.candidate
 )
 SELECT id FROM event
 """
 
 
-def lock_and_read(
-    *, user_id: int, limit: int
+def read(
+    *, user_id: int, limit: int, lock: bool = False
 ) -> tuple[tuple[Any, ...] | None, list[tuple[Any, ...]]]:
-    """(the locked score row or None, its newest `limit` day rows, newest first)."""
-    with connection.cursor() as cursor:
-        cursor.execute(LOCK, {"user": user_id})
-        score = cursor.fetchone()
-        if score is None:
-            return None, []
-        cursor.execute(DAYS, {"user": user_id, "limit": limit})
-        return tuple(score), list(cursor.fetchall())
+    """(the score row with its version, or None; its newest `limit` day rows, newest
+    first). With `lock`, the score row is locked first, so a write of what was read
+    cannot lose a race."""
+    with server_bound_cursor() as cursor:
+        if lock:
+            cursor.execute(LOCK, {"user": user_id})
+        cursor.execute(READ, {"user": user_id, "limit": limit})
+        rows = cursor.fetchall()
+    if not rows:
+        return None, []
+    score = tuple(rows[0][:6])
+    return score, [tuple(row[6:]) for row in rows if row[6] is not None]
 
 
-def write(**values: Any) -> int:
-    for name in ("positive_scaled", "total_scaled", "lost", "row_positive", "row_total"):
+def write(**values: Any) -> int | None:
+    """The new event's id, or None when the score row changed since it was read."""
+    for name in ("positive_scaled", "total_scaled", "lost"):
         values[name] = Decimal(values[name])
-    with connection.cursor() as cursor:
+    with server_bound_cursor() as cursor:
         cursor.execute(WRITE, values)
-        (event_id,) = cursor.fetchone()
-    return int(event_id)
+        row = cursor.fetchone()
+    return None if row is None else int(row[0])

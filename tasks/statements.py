@@ -17,11 +17,10 @@ import uuid
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
-import psycopg
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
-from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Model
 
+from core.prepared import server_bound_cursor
 from tasks.models import (
     Answer,
     Assignment,
@@ -87,27 +86,20 @@ def item_from_row(values: tuple[Any, ...]) -> Item:
 def fetch_one(sql: str, params: dict[str, Any]) -> tuple[Any, ...] | None:
     """Run one statement and return its first row, or None.
 
-    Outside a transaction the statement is its own (autocommit), which saves the BEGIN and
-    COMMIT round trips; inside the caller's it runs in a savepoint, so a constraint error
-    leaves that transaction usable. Parameters are bound on the server (Django binds on
-    the client by default), so psycopg prepares the statement after `prepare_threshold`
-    runs (the settings set it; Django's default turns preparing off) and the server stops
-    parsing and planning it. Django's cursor wrapper still logs the query and turns
-    driver errors into `django.db` ones.
+    Outside a transaction the statement is its own transaction (autocommit), which saves
+    the BEGIN and COMMIT round trips; inside the caller's it runs in a savepoint, so a
+    constraint error leaves that transaction usable. The statement is bound on the server
+    and so prepared (`core.prepared`).
     """
     db = connections[DEFAULT_DB_ALIAS]  # once: each `connection.x` is a thread-local lookup
     if db.in_atomic_block:
         with transaction.atomic(using=db.alias):
-            return _fetch_one(db, sql, params)
-    return _fetch_one(db, sql, params)
+            return _fetch_one(sql, params)
+    return _fetch_one(sql, params)
 
 
-def _fetch_one(db: BaseDatabaseWrapper, sql: str, params: dict[str, Any]) -> Any:
-    db.ensure_connection()
-    db.validate_thread_sharing()
-    driver_cursor = psycopg.Cursor(db.connection)
-    wrap = db.make_debug_cursor if db.queries_logged else db.make_cursor
-    with wrap(driver_cursor) as cursor:  # type: ignore[arg-type]
+def _fetch_one(sql: str, params: dict[str, Any]) -> tuple[Any, ...] | None:
+    with server_bound_cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     return tuple(row) if row is not None else None

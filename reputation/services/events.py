@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Max
@@ -28,6 +29,7 @@ from reputation.models import ReputationDay, ReputationEvent, ReputationScore
 from reputation.services.scores import level_change_record, score_standing_set
 
 _CODE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+_SOURCES = frozenset(ReputationEvent.Source.values)
 
 
 def _history(user: User, day: int, grace_days: int) -> list[scoring.DayClose]:
@@ -56,7 +58,7 @@ def event_record(
     `at` (default now) may not fall on a day before the person's latest evidence: sums are
     kept per day and past days are closed. `voids` takes back an earlier event entirely.
     """
-    if source not in ReputationEvent.Source.values:
+    if source not in _SOURCES:
         raise ValueError(f"source: unknown reputation source {source!r}")
     milli = scoring.weight_milli(weight)
     if reason and not _CODE.match(reason):
@@ -154,14 +156,26 @@ def _refuse_closed_day(event: _EventInput, latest_day: int | None) -> None:
 
 
 def _record_with_statements(user: User, event: _EventInput) -> ReputationScore:
-    current = rules()
-    limit = current.grace_days + 2
-    locked, days = statements.lock_and_read(user_id=user.pk, limit=limit)
-    if locked is None:
-        ReputationScore.objects.get_or_create(user=user)
-        locked, days = statements.lock_and_read(user_id=user.pk, limit=limit)
-    assert locked is not None
-    score_id, positive_scaled, total_scaled, level, as_of_day = locked
+    # Read, decide, then write only if nobody wrote this person's score in between; after
+    # a lost race, read again under the row lock (the second attempt cannot lose).
+    limit = rules().grace_days + 2
+    for locked in (False, True):
+        read, days = statements.read(user_id=user.pk, limit=limit, lock=locked)
+        if read is None:
+            ReputationScore.objects.get_or_create(user=user)
+            read, days = statements.read(user_id=user.pk, limit=limit, lock=locked)
+        assert read is not None
+        score = _score_after(user, event, read, days)
+        if score is not None:
+            return score
+    raise RuntimeError("event_record lost a race while holding the score row's lock")
+
+
+def _score_after(
+    user: User, event: _EventInput, read: tuple[Any, ...], days: list[tuple[Any, ...]]
+) -> ReputationScore | None:
+    """Write the event on top of what was read; None if the score row changed since."""
+    score_id, positive_scaled, total_scaled, level, as_of_day, version = read
     _refuse_closed_day(event, days[0][0] if days else None)
     today_row = days[0] if days and days[0][0] == event.day else None
     update = _apply(
@@ -185,7 +199,7 @@ def _record_with_statements(user: User, event: _EventInput) -> ReputationScore:
     )
     event.previous_level = level
     score_standing_set(score, day=evaluate_on, history=history)
-    statements.write(
+    written = statements.write(
         user=user.pk,
         source=event.source,
         positive=event.positive,
@@ -198,8 +212,6 @@ def _record_with_statements(user: User, event: _EventInput) -> ReputationScore:
         at=event.at,
         gained=update.gained,
         lost=update.lost,
-        row_positive=update.positive_scaled,
-        row_total=update.total_scaled,
         candidate=update.candidate,
         positive_scaled=update.positive_scaled,
         total_scaled=update.total_scaled,
@@ -210,8 +222,9 @@ def _record_with_statements(user: User, event: _EventInput) -> ReputationScore:
         as_of_day=score.as_of_day,
         at_now=timezone.now(),
         score_id=score_id,
+        version=version,
     )
-    return score
+    return None if written is None else score
 
 
 def _record_with_orm(user: User, event: _EventInput) -> ReputationScore:

@@ -148,12 +148,13 @@ def _scores_recompute(*, day: int | None) -> RecomputeReport:
             score = stored_scores.get(user_id)
             if score is None:
                 score = ReputationScore(user=users[user_id])
-            if (
+            differed = (
                 score.pk is None
                 or int(score.positive_scaled) != rebuilt.positive
                 or int(score.total_scaled) != rebuilt.total
                 or stored_days.get(user_id, []) != rows
-            ):
+            )
+            if differed:
                 report.differed.append(user_id)
                 if user_id in stored_days:
                     stale.append(user_id)
@@ -188,7 +189,9 @@ def _scores_recompute(*, day: int | None) -> RecomputeReport:
             )
             if score.pk is None:
                 new_scores.append(score)
-            elif before != after:
+            elif before != after or differed:
+                # Rewritten day rows come with a write of the score row even when its values
+                # stand: event_record's write checks that row's version, not the day rows.
                 changed_scores.append(score)
             if score.level != previous_level:
                 level_changes.append((score.user, previous_level, score))
