@@ -25,7 +25,11 @@ class ReputationEvent(AppendOnlyModel):
         WORKSHOP = "workshop", "Workshop attendance"
         PENALTY = "penalty", "Moderator penalty"
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # Indexed by (user, created_at) below: an index on user alone would only cost a write
+    # per event.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     source = models.CharField(max_length=20, choices=Source.choices)
     positive = models.BooleanField()
     weight = models.FloatField(default=1.0)
@@ -37,14 +41,28 @@ class ReputationEvent(AppendOnlyModel):
     rule_version = models.PositiveSmallIntegerField(default=1)
     # Whole UTC days since scoring.EPOCH of created_at, kept so sums group by day in SQL.
     day = models.IntegerField(default=0)
-    # An event that takes back another entirely (an overturned penalty).
-    voids = models.OneToOneField(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="voided_by"
+    # An event that takes back another entirely (an overturned penalty); at most one per
+    # event (the constraint below). Almost every event voids nothing, so the unique index
+    # holds only those that do, instead of an entry per event.
+    voids = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="voided_by",
+        db_index=False,
     )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         indexes = [models.Index(fields=["user", "created_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["voids"],
+                condition=models.Q(voids__isnull=False),
+                name="reputation_event_voided_once",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.source} {'+' if self.positive else '-'}{self.weight} for {self.user_id}"
@@ -53,7 +71,10 @@ class ReputationEvent(AppendOnlyModel):
 class ReputationDay(models.Model):
     """One person's evidence of one day and the closing state after it; see scoring."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # Indexed by the (user, day) constraint below.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     day = models.IntegerField()
     gained = models.BigIntegerField(default=0)
     lost = _scaled()

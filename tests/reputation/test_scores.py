@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
+from django.db import IntegrityError, transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -125,6 +126,31 @@ def test_evidence_may_not_land_on_a_closed_day(user: Any) -> None:
             user=user, source="gold", positive=True, subject="x:2", at=BASE - timedelta(days=1)
         )
     assert ReputationEvent.objects.filter(user=user).count() == 1
+
+
+@pytest.mark.django_db
+def test_an_event_is_voided_at_most_once(user: Any) -> None:
+    event_record(user=user, source="penalty", positive=False, subject="x:1", reason="spam")
+    penalty = ReputationEvent.objects.get(user=user)
+    event_record(
+        user=user,
+        source="penalty",
+        positive=True,
+        subject="x:1",
+        reason="overturned",
+        voids=penalty,
+    )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        event_record(
+            user=user,
+            source="penalty",
+            positive=True,
+            subject="x:1",
+            reason="overturned",
+            voids=penalty,
+        )
+    assert ReputationEvent.objects.filter(voids=penalty).count() == 1
+    assert scores_recompute().differed == []
 
 
 @pytest.mark.django_db
