@@ -4,7 +4,7 @@ escalate, declare a conflict) and their own past decisions."""
 from __future__ import annotations
 
 import contextlib
-from typing import Any
+from datetime import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,7 +13,15 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.timesince import TIME_STRINGS, timesince
+from django.utils.html import avoid_wrapping
+from django.utils.timesince import (
+    MONTHS_DAYS,
+    TIME_CHUNKS,
+    TIME_STRINGS,
+    TIME_STRINGS_KEYS,
+    timesince,
+)
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.mfa import second_factor_required
@@ -40,20 +48,73 @@ def _moderator(request: AuthenticatedHttpRequest) -> None:
         raise PermissionDenied
 
 
-class _RememberedPlurals:
-    """One of timesince's unit strings, translated once per count: a page of waits asks
-    for the same few ("3 days", "4 hours") over and over, and resolving the lazy
-    translation each time cost more than the rest of a row."""
+class WaitsInWords:
+    """`timesince(submitted_at, now)` for a page of waits: the same words, worded once.
 
-    def __init__(self, lazy: Any) -> None:
-        self.lazy = lazy
-        self.seen: dict[int, str] = {}
+    `timesince` resolves its lazy unit strings, their nowrap and the separator on every
+    call, which cost more than the rest of a row. Its calendar arithmetic is repeated here
+    (years and months up to a pivot date, then weeks, days, hours and minutes, the first
+    two adjacent non-zero units shown), and each different pair of units it shows is
+    worded once per page. Times not in UTC, which the database never returns, go through
+    `timesince` itself: its calendar is the time's own zone."""
 
-    def __mod__(self, values: dict[str, int]) -> str:
-        count = values["num"]
-        if count not in self.seen:
-            self.seen[count] = str(self.lazy % values)
-        return self.seen[count]
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+        self.worded: dict[tuple[int, ...], str] = {}
+
+    def __call__(self, then: datetime) -> str:
+        now = self.now
+        if then.utcoffset() or now.utcoffset():
+            return timesince(then, now)
+        delta = now - then
+        if delta.days * 24 * 60 * 60 + delta.seconds <= 0:
+            return self._words(())
+        total_months = (now.year - then.year) * 12 + (now.month - then.month)
+        if then.day > now.day or (then.day == now.day and then.time() > now.time()):
+            total_months -= 1
+        years, months = divmod(total_months, 12)
+        pivot = then
+        if years or months:
+            pivot_year, pivot_month = then.year + years, then.month + months
+            if pivot_month > 12:
+                pivot_month -= 12
+                pivot_year += 1
+            pivot = datetime(
+                pivot_year,
+                pivot_month,
+                min(MONTHS_DAYS[pivot_month - 1], then.day),
+                then.hour,
+                then.minute,
+                then.second,
+                tzinfo=then.tzinfo,
+            )
+        remaining = (now - pivot).total_seconds()
+        counts = [years, months]
+        for seconds in TIME_CHUNKS:
+            count = int(remaining // seconds)
+            counts.append(count)
+            remaining -= seconds * count
+        first = next((n for n, count in enumerate(counts) if count != 0), None)
+        if first is None:
+            return self._words(())
+        shown = counts[first : first + 2]
+        if len(shown) == 2 and shown[1] == 0:
+            shown.pop()
+        return self._words((first, *shown))
+
+    def _words(self, shown: tuple[int, ...]) -> str:
+        """`shown`: the index of the first unit shown and the counts shown from it, or
+        nothing for "0 minutes"."""
+        if shown not in self.worded:
+            if not shown:
+                self.worded[shown] = avoid_wrapping(TIME_STRINGS["minute"] % {"num": 0})
+            else:
+                first, *counts = shown
+                self.worded[shown] = gettext(", ").join(
+                    avoid_wrapping(TIME_STRINGS[name] % {"num": count})
+                    for name, count in zip(TIME_STRINGS_KEYS[first:], counts, strict=False)
+                )
+        return self.worded[shown]
 
 
 _STATE_LABELS = dict(State.choices)
@@ -73,16 +134,11 @@ def review_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     )[:100]
     # Rows are laid out here, from the shown columns only, rather than in the template from
     # model instances: resolving a URL and formatting a wait per row was most of the page.
-    now = timezone.now()
-    units = {name: _RememberedPlurals(lazy) for name, lazy in TIME_STRINGS.items()}
+    waited = WaitsInWords(timezone.now())
     case_url = reverse("kyc:review-case", args=[_ANY_ID])
     cases = [
         {
-            "waited": (
-                timesince(row["submitted_at"], now, time_strings=units)  # type: ignore[arg-type]
-                if row["submitted_at"]
-                else ""
-            ),
+            "waited": waited(row["submitted_at"]) if row["submitted_at"] else "",
             "state": _STATE_LABELS.get(row["state"], row["state"]),
             "claimed": row["claimed_by_id"] is not None,
             "document_type": _DOCUMENT_LABELS.get(row["document_type"], row["document_type"]),

@@ -13,12 +13,14 @@ import pytest
 from django.template import Context, Template
 from django.test import Client
 from django.utils import timezone
+from django.utils.timesince import timesince
 from rest_framework.renderers import JSONRenderer
 
 from accounts.roles import Role
 from kyc.models import Case, ReviewConflict, State
 from kyc.selectors.queue import queue, sla_figures
 from kyc.serializers import QueueCaseSerializer
+from kyc.views.review import WaitsInWords
 from tests.conftest import pages_client
 
 pytestmark = pytest.mark.django_db
@@ -225,3 +227,42 @@ def test_pages_reuse_decision_figures_for_a_minute_but_count_the_waiting_now(
     assert (fresh.waiting, fresh.decided_last_30_days) == (1, 2)
     # Computing afresh also refreshes what pages reuse.
     assert sla_figures(reuse_decision_figures=True).decided_last_30_days == 2
+
+
+def test_queue_page_words_every_wait_as_timesince_does() -> None:
+    rng = random.Random(12)
+    # Month ends, a leap day, the turn of a year: where the calendar arithmetic differs.
+    nows = [
+        datetime.datetime(2026, 3, 1, 0, 0, 30, 500000, tzinfo=datetime.UTC),
+        datetime.datetime(2028, 2, 29, 23, 59, 59, 999999, tzinfo=datetime.UTC),
+        datetime.datetime(2027, 1, 1, 0, 0, 0, tzinfo=datetime.UTC),
+        datetime.datetime(2026, 7, 31, 12, 0, 0, tzinfo=datetime.UTC),
+    ]
+    fixed = [
+        datetime.timedelta(seconds=-90),
+        datetime.timedelta(0),
+        datetime.timedelta(microseconds=999_999),
+        datetime.timedelta(seconds=59, microseconds=999_999),
+        datetime.timedelta(seconds=60),
+        datetime.timedelta(days=7),
+        datetime.timedelta(days=7, minutes=1),
+        datetime.timedelta(days=28),
+        datetime.timedelta(days=29, hours=1),
+        datetime.timedelta(days=365),
+        datetime.timedelta(days=366, minutes=1),
+        datetime.timedelta(days=800),
+    ]
+    for now in nows:
+        worded = WaitsInWords(now)
+        for wait in [
+            *fixed,
+            *(
+                datetime.timedelta(microseconds=rng.randrange(3 * 365 * 24 * 3600 * 10**6))
+                for _ in range(3000)
+            ),
+        ]:
+            assert worded(now - wait) == timesince(now - wait, now), (now, wait)
+    # A time in another zone is worded in that zone's calendar, by timesince itself.
+    elsewhere = datetime.timezone(datetime.timedelta(hours=3))
+    then = datetime.datetime(2026, 1, 31, 23, 30, tzinfo=elsewhere)
+    assert WaitsInWords(nows[0])(then) == timesince(then, nows[0])
