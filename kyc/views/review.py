@@ -36,7 +36,7 @@ from kyc.selectors.queue import (
     MY_DECISIONS_SHOWN,
     decisions_by,
     next_case_for,
-    queue_rows,
+    queue_page,
     sla_figures,
 )
 from kyc.serializers import QueueQuerySerializer
@@ -117,6 +117,8 @@ class WaitsInWords:
         return self.worded[shown]
 
 
+# How many of the waiting cases the queue page lists, oldest first.
+QUEUE_PAGE_ROWS = 100
 _STATE_LABELS = dict(State.choices)
 _DOCUMENT_LABELS = dict(DocumentType.choices)
 # Any id: the case URL is resolved once per page with it and the real ids put in its place.
@@ -129,9 +131,11 @@ _ANY_ID = "00000000-0000-0000-0000-000000000000"
 def review_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     _moderator(request)
     filters = QueueQuerySerializer(data=request.GET)
-    rows = queue_rows(
-        reviewer=request.user, **(filters.validated_data if filters.is_valid() else {})
-    )[:100]
+    rows = queue_page(
+        reviewer=request.user,
+        limit=QUEUE_PAGE_ROWS,
+        **(filters.validated_data if filters.is_valid() else {}),
+    )
     # Rows are laid out here, from the shown columns only, rather than in the template from
     # model instances: resolving a URL and formatting a wait per row was most of the page.
     waited = WaitsInWords(timezone.now())

@@ -18,7 +18,13 @@ from rest_framework.renderers import JSONRenderer
 
 from accounts.roles import Role
 from kyc.models import Case, ReviewConflict, State
-from kyc.selectors.queue import queue, sla_figures
+from kyc.selectors.queue import (
+    _queue_page_statement,
+    queue,
+    queue_page,
+    queue_rows,
+    sla_figures,
+)
 from kyc.serializers import QueueCaseSerializer
 from kyc.views.review import WaitsInWords
 from tests.conftest import pages_client
@@ -266,3 +272,47 @@ def test_queue_page_words_every_wait_as_timesince_does() -> None:
     elsewhere = datetime.timezone(datetime.timedelta(hours=3))
     then = datetime.datetime(2026, 1, 31, 23, 30, tzinfo=elsewhere)
     assert WaitsInWords(nows[0])(then) == timesince(then, nows[0])
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        {},
+        {"state": "escalated"},
+        {"country": "ken"},
+        {"flag": "mrz_missing"},
+        {"state": "in_review", "country": "DEU"},
+        {"older_than_hours": 2},
+    ],
+)
+def test_queue_page_rows_are_the_querysets_first_rows(
+    user_factory: Any, filters: dict[str, Any]
+) -> None:
+    moderator = user_factory(roles=[Role.MODERATOR])
+    waiting_cases(user_factory, moderator)
+    for limit in (2, 100):
+        expected = list(queue_rows(reviewer=moderator, **filters)[:limit])
+        assert queue_page(reviewer=moderator, limit=limit, **filters) == expected
+        # Asked again, from the statement compiled the first time.
+        assert queue_page(reviewer=moderator, limit=limit, **filters) == expected
+
+
+def test_queue_page_statement_is_the_orms_for_each_reviewer(user_factory: Any) -> None:
+    first, second = user_factory(roles=[Role.MODERATOR]), user_factory(roles=[Role.MODERATOR])
+    for reviewer in (first, second, first):
+        assert _queue_page_statement(reviewer.pk, 100, None, "KEN", None) == (
+            queue_rows(reviewer=reviewer, country="KEN")[:100].query.sql_with_params()
+        )
+
+
+def test_queue_page_applies_a_conflict_declared_after_its_statement_was_compiled(
+    user_factory: Any,
+) -> None:
+    moderator = user_factory(roles=[Role.MODERATOR])
+    cases = waiting_cases(user_factory, moderator)
+    shown = {row["public_id"] for row in queue_page(reviewer=moderator, limit=100)}
+    assert cases[0].public_id in shown
+    ReviewConflict.objects.create(reviewer=moderator, subject=cases[0].user)
+    shown = {row["public_id"] for row in queue_page(reviewer=moderator, limit=100)}
+    assert cases[0].public_id not in shown
+    assert len(shown) == len(cases) - 1
