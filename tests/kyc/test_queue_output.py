@@ -26,7 +26,7 @@ from kyc.selectors.queue import (
     sla_figures,
 )
 from kyc.serializers import QueueCaseSerializer
-from kyc.views.review import WaitsInWords
+from kyc.waits import WaitsInWords
 from tests.conftest import pages_client
 
 pytestmark = pytest.mark.django_db
