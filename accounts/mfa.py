@@ -28,6 +28,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from rest_framework import permissions
 
+from accounts import statements
 from accounts.models import User
 
 # Holding any of these opens other people's identity documents.
@@ -56,7 +57,7 @@ def session_used_second_factor(*, user: User, session: SessionBase) -> bool:
 
 
 def has_totp(user: User) -> bool:
-    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+    return statements.has_totp(user_id=user.pk)
 
 
 def second_factor_missing(*, user: Any, session: SessionBase) -> Missing | None:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any, cast
 
 from django.urls import reverse
@@ -239,11 +239,12 @@ class CheckConflictView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-def _iso(value: datetime | None) -> str | None:
-    """What DRF's DateTimeField writes: the time in the current zone, UTC as "Z"."""
+def _iso(value: datetime | None, zone: tzinfo) -> str | None:
+    """What DRF's DateTimeField writes: the time in the current zone (`zone`, looked up
+    once per response: it is a context-local read), UTC as "Z"."""
     if value is None:
         return None
-    text = value.astimezone(timezone.get_current_timezone()).isoformat()
+    text = value.astimezone(zone).isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
@@ -272,7 +273,7 @@ class QueueView(ListAPIView):
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         page = self.paginate_queryset(self.get_queryset())
-        now = timezone.now()
+        now, zone = timezone.now(), timezone.get_current_timezone()
         rows = [
             {
                 "id": str(row["public_id"]),
@@ -280,7 +281,7 @@ class QueueView(ListAPIView):
                 "document_type": row["document_type"],
                 "issuing_state": row["issuing_state"],
                 "risk_flags": row["risk_flags"],
-                "submitted_at": _iso(row["submitted_at"]),
+                "submitted_at": _iso(row["submitted_at"], zone),
                 "claimed": claim_is_live(row, now),
             }
             for row in page or []

@@ -329,6 +329,8 @@ WORKSHOP_NO_SHOW_WEIGHT = env.float("WORKSHOP_NO_SHOW_WEIGHT", default=0.5)
 # --- Auth and accounts -------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
+    # Permission checks only; sign-in stays with the two below (accounts.backends).
+    "accounts.backends.PermissionReadingBackend",
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]

@@ -4,14 +4,17 @@ figures."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 from uuid import UUID
 
 from django.core.cache import cache
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import F, Q, QuerySet
+from django.db.models.expressions import Col
 from django.utils import timezone
 
 from accounts.models import User
@@ -90,6 +93,70 @@ def queue_rows(
     without loading personal fields or building a model per row."""
     wanted = _waiting_for(reviewer, state, country, flag, older_than_hours)
     return Case.objects.filter(wanted).order_by(*_QUEUE_ORDER).values(*QUEUE_COLUMNS)
+
+
+def queue_page(
+    *,
+    reviewer: User,
+    limit: int,
+    state: str | None = None,
+    country: str | None = None,
+    flag: str | None = None,
+    older_than_hours: int | None = None,
+) -> list[dict[str, Any]]:
+    """The first `limit` rows of `queue_rows(...)`: the same rows, the same statement.
+
+    Building and compiling that statement (the conflict rules are four subqueries) cost
+    more than the database took to run it, and a moderator asks for their queue again and
+    again. Its SQL and parameters depend on nothing but the reviewer's id, the filters and
+    the limit, so they are compiled once per process for each of those and then sent as
+    they are. A wait filter (`older_than_hours`) puts the current time in the parameters,
+    so that query is built each time."""
+    if older_than_hours is not None:
+        return list(
+            queue_rows(
+                reviewer=reviewer,
+                state=state,
+                country=country,
+                flag=flag,
+                older_than_hours=older_than_hours,
+            )[:limit]
+        )
+    sql, params = _queue_page_statement(reviewer.pk, limit, state, country, flag)
+    db = connections[DEFAULT_DB_ALIAS]
+    with db.cursor() as cursor:
+        cursor.execute(sql, params)
+        fetched = cursor.fetchall()
+    converted = _queue_column_converters(db)
+    rows = []
+    for values in fetched:
+        row = dict(zip(QUEUE_COLUMNS, values, strict=True))
+        for name, column, converters in converted:
+            for converter in converters:
+                row[name] = converter(row[name], column, db)
+        rows.append(row)
+    return rows
+
+
+# Bounded: a few entries per moderator, each a statement of about two kilobytes.
+@functools.lru_cache(maxsize=1024)
+def _queue_page_statement(
+    reviewer_id: int, limit: int, state: str | None, country: str | None, flag: str | None
+) -> tuple[str, tuple[Any, ...]]:
+    rows = queue_rows(reviewer=User(pk=reviewer_id), state=state, country=country, flag=flag)
+    return rows[:limit].query.sql_with_params()
+
+
+def _queue_column_converters(db: BaseDatabaseWrapper) -> list[tuple[str, Col, list[Any]]]:
+    """The columns of `QUEUE_COLUMNS` the queryset converts on this connection, and with
+    what (the backend's converters, then the field's)."""
+    converted = []
+    for name in QUEUE_COLUMNS:
+        column = Case._meta.get_field(name).get_col(Case._meta.db_table)  # type: ignore[union-attr]
+        converters = db.ops.get_db_converters(column) + column.get_db_converters(db)
+        if converters:
+            converted.append((name, column, converters))
+    return converted
 
 
 def claim_is_live(row: dict[str, Any], now: datetime) -> bool:

@@ -4,7 +4,6 @@ escalate, declare a conflict) and their own past decisions."""
 from __future__ import annotations
 
 import contextlib
-from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,7 +12,6 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.timesince import TIME_STRINGS, timesince
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.mfa import second_factor_required
@@ -28,11 +26,12 @@ from kyc.selectors.queue import (
     MY_DECISIONS_SHOWN,
     decisions_by,
     next_case_for,
-    queue_rows,
+    queue_page,
     sla_figures,
 )
 from kyc.serializers import QueueQuerySerializer
 from kyc.services import moderation
+from kyc.waits import WaitsInWords
 
 
 def _moderator(request: AuthenticatedHttpRequest) -> None:
@@ -40,22 +39,8 @@ def _moderator(request: AuthenticatedHttpRequest) -> None:
         raise PermissionDenied
 
 
-class _RememberedPlurals:
-    """One of timesince's unit strings, translated once per count: a page of waits asks
-    for the same few ("3 days", "4 hours") over and over, and resolving the lazy
-    translation each time cost more than the rest of a row."""
-
-    def __init__(self, lazy: Any) -> None:
-        self.lazy = lazy
-        self.seen: dict[int, str] = {}
-
-    def __mod__(self, values: dict[str, int]) -> str:
-        count = values["num"]
-        if count not in self.seen:
-            self.seen[count] = str(self.lazy % values)
-        return self.seen[count]
-
-
+# How many of the waiting cases the queue page lists, oldest first.
+QUEUE_PAGE_ROWS = 100
 _STATE_LABELS = dict(State.choices)
 _DOCUMENT_LABELS = dict(DocumentType.choices)
 # Any id: the case URL is resolved once per page with it and the real ids put in its place.
@@ -68,21 +53,18 @@ _ANY_ID = "00000000-0000-0000-0000-000000000000"
 def review_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     _moderator(request)
     filters = QueueQuerySerializer(data=request.GET)
-    rows = queue_rows(
-        reviewer=request.user, **(filters.validated_data if filters.is_valid() else {})
-    )[:100]
+    rows = queue_page(
+        reviewer=request.user,
+        limit=QUEUE_PAGE_ROWS,
+        **(filters.validated_data if filters.is_valid() else {}),
+    )
     # Rows are laid out here, from the shown columns only, rather than in the template from
     # model instances: resolving a URL and formatting a wait per row was most of the page.
-    now = timezone.now()
-    units = {name: _RememberedPlurals(lazy) for name, lazy in TIME_STRINGS.items()}
+    waited = WaitsInWords(timezone.now())
     case_url = reverse("kyc:review-case", args=[_ANY_ID])
     cases = [
         {
-            "waited": (
-                timesince(row["submitted_at"], now, time_strings=units)  # type: ignore[arg-type]
-                if row["submitted_at"]
-                else ""
-            ),
+            "waited": waited(row["submitted_at"]) if row["submitted_at"] else "",
             "state": _STATE_LABELS.get(row["state"], row["state"]),
             "claimed": row["claimed_by_id"] is not None,
             "document_type": _DOCUMENT_LABELS.get(row["document_type"], row["document_type"]),

@@ -13,12 +13,20 @@ import pytest
 from django.template import Context, Template
 from django.test import Client
 from django.utils import timezone
+from django.utils.timesince import timesince
 from rest_framework.renderers import JSONRenderer
 
 from accounts.roles import Role
 from kyc.models import Case, ReviewConflict, State
-from kyc.selectors.queue import queue, sla_figures
+from kyc.selectors.queue import (
+    _queue_page_statement,
+    queue,
+    queue_page,
+    queue_rows,
+    sla_figures,
+)
 from kyc.serializers import QueueCaseSerializer
+from kyc.waits import WaitsInWords
 from tests.conftest import pages_client
 
 pytestmark = pytest.mark.django_db
@@ -225,3 +233,86 @@ def test_pages_reuse_decision_figures_for_a_minute_but_count_the_waiting_now(
     assert (fresh.waiting, fresh.decided_last_30_days) == (1, 2)
     # Computing afresh also refreshes what pages reuse.
     assert sla_figures(reuse_decision_figures=True).decided_last_30_days == 2
+
+
+def test_queue_page_words_every_wait_as_timesince_does() -> None:
+    rng = random.Random(12)
+    # Month ends, a leap day, the turn of a year: where the calendar arithmetic differs.
+    nows = [
+        datetime.datetime(2026, 3, 1, 0, 0, 30, 500000, tzinfo=datetime.UTC),
+        datetime.datetime(2028, 2, 29, 23, 59, 59, 999999, tzinfo=datetime.UTC),
+        datetime.datetime(2027, 1, 1, 0, 0, 0, tzinfo=datetime.UTC),
+        datetime.datetime(2026, 7, 31, 12, 0, 0, tzinfo=datetime.UTC),
+    ]
+    fixed = [
+        datetime.timedelta(seconds=-90),
+        datetime.timedelta(0),
+        datetime.timedelta(microseconds=999_999),
+        datetime.timedelta(seconds=59, microseconds=999_999),
+        datetime.timedelta(seconds=60),
+        datetime.timedelta(days=7),
+        datetime.timedelta(days=7, minutes=1),
+        datetime.timedelta(days=28),
+        datetime.timedelta(days=29, hours=1),
+        datetime.timedelta(days=365),
+        datetime.timedelta(days=366, minutes=1),
+        datetime.timedelta(days=800),
+    ]
+    for now in nows:
+        worded = WaitsInWords(now)
+        for wait in [
+            *fixed,
+            *(
+                datetime.timedelta(microseconds=rng.randrange(3 * 365 * 24 * 3600 * 10**6))
+                for _ in range(3000)
+            ),
+        ]:
+            assert worded(now - wait) == timesince(now - wait, now), (now, wait)
+    # A time in another zone is worded in that zone's calendar, by timesince itself.
+    elsewhere = datetime.timezone(datetime.timedelta(hours=3))
+    then = datetime.datetime(2026, 1, 31, 23, 30, tzinfo=elsewhere)
+    assert WaitsInWords(nows[0])(then) == timesince(then, nows[0])
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        {},
+        {"state": "escalated"},
+        {"country": "ken"},
+        {"flag": "mrz_missing"},
+        {"state": "in_review", "country": "DEU"},
+        {"older_than_hours": 2},
+    ],
+)
+def test_queue_page_rows_are_the_querysets_first_rows(
+    user_factory: Any, filters: dict[str, Any]
+) -> None:
+    moderator = user_factory(roles=[Role.MODERATOR])
+    waiting_cases(user_factory, moderator)
+    for limit in (2, 100):
+        expected = list(queue_rows(reviewer=moderator, **filters)[:limit])
+        assert queue_page(reviewer=moderator, limit=limit, **filters) == expected
+        # Asked again, from the statement compiled the first time.
+        assert queue_page(reviewer=moderator, limit=limit, **filters) == expected
+
+
+def test_queue_page_statement_is_the_orms_for_each_reviewer(user_factory: Any) -> None:
+    first, second = user_factory(roles=[Role.MODERATOR]), user_factory(roles=[Role.MODERATOR])
+    for reviewer in (first, second, first):
+        assert _queue_page_statement(reviewer.pk, 100, None, "KEN", None) == (
+            queue_rows(reviewer=reviewer, country="KEN")[:100].query.sql_with_params()
+        )
+
+
+def test_queue_page_applies_a_conflict_declared_after_its_statement_was_compiled(
+    user_factory: Any,
+) -> None:
+    moderator = user_factory(roles=[Role.MODERATOR])
+    cases = waiting_cases(user_factory, moderator)
+    shown = {row["public_id"] for row in queue_page(reviewer=moderator, limit=100)}
+    assert cases[0].public_id in shown
+    ReviewConflict.objects.create(reviewer=moderator, subject=cases[0].user)
+    shown = {row["public_id"] for row in queue_page(reviewer=moderator, limit=100)}
+    assert cases[0].public_id not in shown
+    assert len(shown) == len(cases) - 1
