@@ -132,23 +132,10 @@ def test_evidence_may_not_land_on_a_closed_day(user: Any) -> None:
 def test_an_event_is_voided_at_most_once(user: Any) -> None:
     event_record(user=user, source="penalty", positive=False, subject="x:1", reason="spam")
     penalty = ReputationEvent.objects.get(user=user)
-    event_record(
-        user=user,
-        source="penalty",
-        positive=True,
-        subject="x:1",
-        reason="overturned",
-        voids=penalty,
-    )
+    overturn = {"source": "penalty", "positive": True, "subject": "x:1", "reason": "overturned"}
+    event_record(user=user, voids=penalty, **overturn)
     with pytest.raises(IntegrityError), transaction.atomic():
-        event_record(
-            user=user,
-            source="penalty",
-            positive=True,
-            subject="x:1",
-            reason="overturned",
-            voids=penalty,
-        )
+        event_record(user=user, voids=penalty, **overturn)
     assert ReputationEvent.objects.filter(voids=penalty).count() == 1
     assert scores_recompute().differed == []
 
