@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -30,6 +30,8 @@ from reputation.services.scores import level_change_record, score_standing_set
 
 _CODE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 _SOURCES = frozenset(ReputationEvent.Source.values)
+_SCORE_FIELDS = [field.attname for field in ReputationScore._meta.concrete_fields]
+_SCORE_USER = ReputationScore._meta.get_field("user")
 
 
 def _history(user: User, day: int, grace_days: int) -> list[scoring.DayClose]:
@@ -189,14 +191,24 @@ def _score_after(
         for day, _, _, positive, total, candidate in days
         if day < evaluate_on
     ]
-    score = ReputationScore(
-        id=score_id,
-        user=user,
-        positive_scaled=update.positive_scaled,
-        total_scaled=update.total_scaled,
-        level=level,
-        as_of_day=as_of_day,
+    # Made as a row read from the database is (positional, every field), which costs a
+    # fraction of keyword construction; score_standing_set fills in the standing.
+    values = {
+        "id": score_id,
+        "user_id": user.pk,
+        "positive_scaled": update.positive_scaled,
+        "total_scaled": update.total_scaled,
+        "positive": 0.0,
+        "total": 0.0,
+        "score": 0.0,
+        "level": level,
+        "as_of_day": as_of_day,
+        "updated_at": event.at,
+    }
+    score = ReputationScore.from_db(
+        DEFAULT_DB_ALIAS, _SCORE_FIELDS, [values[name] for name in _SCORE_FIELDS]
     )
+    _SCORE_USER.set_cached_value(score, user)
     event.previous_level = level
     score_standing_set(score, day=evaluate_on, history=history)
     written = statements.write(
