@@ -193,6 +193,7 @@ def _score_after(
     ]
     # Made as a row read from the database is (positional, every field), which costs a
     # fraction of keyword construction; score_standing_set fills in the standing.
+    now = timezone.now()
     values = {
         "id": score_id,
         "user_id": user.pk,
@@ -203,7 +204,7 @@ def _score_after(
         "score": 0.0,
         "level": level,
         "as_of_day": as_of_day,
-        "updated_at": event.at,
+        "updated_at": now,
     }
     score = ReputationScore.from_db(
         DEFAULT_DB_ALIAS, _SCORE_FIELDS, [values[name] for name in _SCORE_FIELDS]
@@ -232,7 +233,7 @@ def _score_after(
         score=score.score,
         level=score.level,
         as_of_day=score.as_of_day,
-        at_now=timezone.now(),
+        at_now=now,
         score_id=score_id,
         version=version,
     )
