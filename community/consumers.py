@@ -98,9 +98,15 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     # live (posted while the backlog was read) are not sent twice.
     replayed_up_to = 0
     lost = False
+    # Until connect has sent the hello and the backlog, live events are held back here,
+    # so they follow the backlog (events handed over directly can arrive meanwhile).
+    live = False
+    held: list[dict[str, Any]]
+    ended = False
 
     async def connect(self) -> None:
         self.groups_joined: list[str] = []
+        self.held = []
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
             await self.close(code=CLOSE_SESSION_ENDED)
@@ -115,6 +121,11 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=CLOSE_NO_ROOM)
             return
         room = self.room
+        # A room's events skip this socket's queue and dispatch loop (core.channel_layer):
+        # under Redis, one task per process hands each event to every socket of the room.
+        deliver_directly = getattr(self.channel_layer, "deliver_directly", None)
+        if deliver_directly is not None:
+            deliver_directly(self.channel_name, ("chat.event",), self.chat_event)
         # Join before reading the backlog: a message committed in between is then either in
         # the backlog or arrives live, never neither.
         for group in (room.group, chat.member_group(room, user.pk)):
@@ -135,6 +146,15 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             await self._error("invalid", after)
         elif after is not None:
             await self._replay(after)
+        await self._go_live()
+
+    async def _go_live(self) -> None:
+        """Send what was held back, then let live events through as they come."""
+        while self.held:
+            held, self.held = self.held, []
+            for event in held:
+                await self._send_event(event)
+        self.live = True
 
     async def _replay(self, after: int) -> None:
         assert self.room is not None
@@ -157,6 +177,10 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json({"type": "resumed", "last_id": self.replayed_up_to or after})
 
     async def disconnect(self, code: int) -> None:
+        self.ended = True
+        stop = getattr(self.channel_layer, "stop_delivering_directly", None)
+        if stop is not None:
+            stop(self.channel_name)
         for group in self.groups_joined:
             try:
                 await self.channel_layer.group_discard(group, self.channel_name)
@@ -193,12 +217,19 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         if action is None:
             await self._error("invalid", "Unknown message type.", client_id)
             return
+        # The answer goes out before the room's events that arrive meanwhile: a poster hears
+        # "posted" before their own message comes back live, as when events queued.
+        self.live = False
         try:
-            answer = await database_sync_to_async(action)(content)
-        except DomainError as error:
-            await self._error(_code(error), error.message, client_id, error)
-            return
-        await self.send_json({**answer, **({"client_id": client_id} if client_id else {})})
+            try:
+                answer = await database_sync_to_async(action)(content)
+            except DomainError as error:
+                await self._error(_code(error), error.message, client_id, error)
+            else:
+                await self.send_json({**answer, **({"client_id": client_id} if client_id else {})})
+        finally:
+            if not self.ended:
+                await self._go_live()
 
     # The actions run in a worker thread (database_sync_to_async) and return the ack.
 
@@ -269,6 +300,14 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
 
     async def chat_event(self, message: dict[str, Any]) -> None:
         """An event of the room, as JSON text (encoded once by the sender for all sockets)."""
+        if self.ended or self.lost:
+            return
+        if not self.live:
+            self.held.append(message)
+            return
+        await self._send_event(message)
+
+    async def _send_event(self, message: dict[str, Any]) -> None:
         if message["kind"] == "chat.message" and message["id"] <= self.replayed_up_to:
             return
         await self.send(text_data=message["text"])

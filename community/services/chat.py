@@ -8,7 +8,6 @@ client that resumes from the last id it saw misses nothing.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from datetime import datetime, timedelta
@@ -95,30 +94,26 @@ def _group_send(group: str, message: dict[str, Any]) -> None:
     if layer is None:
         return
     try:
-        async_to_sync(layer.group_send)(group, message)
+        if hasattr(layer, "group_send_blocking"):
+            layer.group_send_blocking(group, message)
+        else:
+            async_to_sync(layer.group_send)(group, message)
     except Exception:
         # The message is stored; sockets that missed it get it when they resume.
         logger.warning("chat fan-out failed group=%s", group, exc_info=True)
 
 
 def _layer_reachable(group: str) -> bool:
-    """Whether the chat layer's server for `group` answers a ping within a second. The
-    in-memory layer (no server) always does."""
+    """Whether the chat layer's server for `group` answers a ping. The in-memory layer (no
+    server) always does."""
     layer = get_channel_layer(CHAT_LAYER)
-    # Looked up on the class: the pub/sub layer answers unknown attributes from its
-    # per-event-loop half, which needs a running loop.
-    server_ping = getattr(type(layer), "ping", None)
-    if server_ping is None:
+    if not hasattr(layer, "ping_blocking"):
         return True
-
-    async def ping() -> None:
-        await asyncio.wait_for(server_ping(layer, group), timeout=1)
-
     # Twice: after a Redis restart the first command on a pooled connection fails, and
     # the pool then replaces that connection.
     for attempt in (1, 2):
         try:
-            async_to_sync(ping)()
+            layer.ping_blocking(group)
         except Exception:
             if attempt == 2:
                 logger.warning("chat channel layer unreachable group=%s", group, exc_info=True)
@@ -304,7 +299,14 @@ def message_post(*, room: Room, author: User, body: Any, now: datetime | None = 
             body_html=html,
             created_at=now,
         )
-        _mark_read(room=locked, user=poster, seq=message.seq)
+        # The newest message of the room (its row is locked): the poster's read mark moves
+        # to it, in one upsert.
+        RoomRead.objects.bulk_create(
+            [RoomRead(room=locked, user=poster, last_read_seq=message.seq)],
+            update_conflicts=True,
+            unique_fields=["room", "user"],
+            update_fields=["last_read_seq"],
+        )
         fan_out_on_commit(locked, message_event(message))
         # Kept (the bell, mailed when away unless turned off): at most MAX_MENTIONS people,
         # each named by the author, so the sends stay few.
