@@ -29,7 +29,9 @@ Two more, for the price of a room's fan-out:
   instead register a coroutine for some message types (`deliver_directly`): such a group
   message is decoded once per process and handed to every registered member in turn by
   one task, in the order messages arrived. Other types, and channels that did not
-  register, go through their queue as before.
+  register, go through their queue as before. A handler that waits holds up the sockets
+  after it in that process, so handlers must not wait on their client: under daphne a
+  send never does (Twisted buffers what the socket does not take).
 - Blocking publish and ping (`group_send_blocking`, `ping_blocking`; the ping lets a post
   be refused before it is stored while Redis does not answer), for the threads that
   write a message and then announce it: `async_to_sync` would hop to an event loop (and
