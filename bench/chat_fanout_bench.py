@@ -225,7 +225,7 @@ def _resp_array(buffer: bytes, position: int) -> tuple[list[bytes], int] | None:
 
 
 async def open_clients(
-    count: int, connect: Callable[[int, asyncio.Future[None]], Any], tally: Tally
+    count: int, connect: Callable[[int, asyncio.Future[None]], Any]
 ) -> list[asyncio.BaseTransport]:
     """Open `count` clients, at most `HANDSHAKES` at a time: a connection storm would only
     measure handshakes (each reads the session, the person and the room) against daphne's
@@ -279,7 +279,7 @@ async def measure(
     servers: list[int],
 ) -> Tally:
     tally = Tally(expected=count * messages)
-    transports = await open_clients(count, connect(tally), tally)
+    transports = await open_clients(count, connect(tally))
     cpu_before = cpu_seconds(servers)
     gc.collect()
     gc.freeze()

@@ -192,6 +192,9 @@ class PubSubChannelLayer(RedisPubSubChannelLayer):
         super().__init__(*args, **kwargs)
         self._blocking_clients: dict[int, redis.Redis] = {}
         self._blocking_lock = threading.Lock()
+        # As the per-loop layers compute them, once: every post asks.
+        self._hosts = decode_hosts(kwargs.get("hosts", args[0] if args else None))
+        self._group_prefix = f"{kwargs.get('prefix', 'asgi')}__group__"
 
     def deliver_directly(
         self, channel: str, types: Collection[str], handler: DirectHandler
@@ -206,14 +209,12 @@ class PubSubChannelLayer(RedisPubSubChannelLayer):
     def _blocking_client(self, group: str) -> tuple[redis.Redis, str]:
         """A thread-safe blocking client for the server that carries `group`, and the
         pub/sub channel name of the group (both as the per-loop layers compute them)."""
-        hosts = decode_hosts(self._kwargs.get("hosts", self._args[0] if self._args else None))
-        prefix = self._kwargs.get("prefix", "asgi")
-        name = f"{prefix}__group__{group}"
-        index = _consistent_hash(name, len(hosts))
+        name = self._group_prefix + group
+        index = _consistent_hash(name, len(self._hosts))
         with self._blocking_lock:
             client = self._blocking_clients.get(index)
             if client is None:
-                host = dict(hosts[index])
+                host = dict(self._hosts[index])
                 # What the URL says wins; without it, a dead server is noticed in seconds.
                 defaults = {"socket_connect_timeout": 1, "socket_timeout": 2}
                 if "address" in host:

@@ -17,8 +17,10 @@ import pytest
 from allauth.account.models import EmailAddress
 from allauth.mfa import app_settings as mfa_settings
 from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
+from asgiref.sync import sync_to_async
 from django.conf import settings as django_settings
 from django.core.cache import cache
+from django.db import connections
 from rest_framework.test import APIClient
 
 from accounts.models import User
@@ -224,3 +226,12 @@ def _flush_by_delete() -> Iterator[None]:
     DatabaseOperations.sql_flush = sql_flush  # type: ignore[method-assign,assignment]
     yield
     DatabaseOperations.sql_flush = truncate  # type: ignore[method-assign]
+
+
+@pytest.fixture
+async def close_worker_connections() -> Any:
+    """For socket tests: the session and room lookups run in asgiref's worker thread, whose
+    database connection outlives the test unless closed, and an open connection stops the
+    test database from being dropped at the end of the run."""
+    yield
+    await sync_to_async(connections.close_all)()

@@ -299,14 +299,7 @@ def message_post(*, room: Room, author: User, body: Any, now: datetime | None = 
             body_html=html,
             created_at=now,
         )
-        # The newest message of the room (its row is locked): the poster's read mark moves
-        # to it, in one upsert.
-        RoomRead.objects.bulk_create(
-            [RoomRead(room=locked, user=poster, last_read_seq=message.seq)],
-            update_conflicts=True,
-            unique_fields=["room", "user"],
-            update_fields=["last_read_seq"],
-        )
+        _mark_read(room=locked, user=poster, seq=message.seq, newest=True)
         fan_out_on_commit(locked, message_event(message))
         # Kept (the bell, mailed when away unless turned off): at most MAX_MENTIONS people,
         # each named by the author, so the sends stay few.
@@ -379,7 +372,18 @@ def message_delete(*, message: Message, actor: User, now: datetime | None = None
     return locked
 
 
-def _mark_read(*, room: Room, user: User, seq: int) -> None:
+def _mark_read(*, room: Room, user: User, seq: int, newest: bool = False) -> None:
+    """Move the person's read mark up to `seq`, never back. `newest`: `seq` is the room's
+    newest message and the caller holds the room row's lock, so no mark can be ahead of it
+    and one upsert does (a post's own mark)."""
+    if newest:
+        RoomRead.objects.bulk_create(
+            [RoomRead(room=room, user=user, last_read_seq=seq)],
+            update_conflicts=True,
+            unique_fields=["room", "user"],
+            update_fields=["last_read_seq"],
+        )
+        return
     RoomRead.objects.bulk_create(
         [RoomRead(room=room, user=user, last_read_seq=0)], ignore_conflicts=True
     )

@@ -9,22 +9,16 @@ from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
-from django.db import connections
 from django.test import Client
 
 from accounts.services.sockets import notify_user
 from pioneer_platform.asgi import application
 from tests.accounts.helpers import connected, cookie_headers, session_headers
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-async def _close_worker_connections() -> Any:
-    # The session lookups ran in asgiref's worker thread; close its connection so the test
-    # database can be dropped at the end of the run.
-    yield
-    await sync_to_async(connections.close_all)()
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("close_worker_connections"),
+]
 
 
 def test_layer_is_redis_when_configured() -> None:

@@ -9,19 +9,15 @@ import pytest
 from asgiref.sync import sync_to_async
 from django.core import mail
 from django.core.cache import cache
-from django.db import connections
 
 from accounts.services.notifications import notification_send, notifications_mark_read
 from accounts.services.sockets import presence_key
 from tests.accounts.helpers import connected
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("eager_celery")]
-
-
-@pytest.fixture(autouse=True)
-async def _close_worker_connections() -> Any:
-    yield
-    await sync_to_async(connections.close_all)()
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("eager_celery", "close_worker_connections"),
+]
 
 
 async def test_an_open_page_hears_the_notification_and_the_read_count(user: Any) -> None:

@@ -13,7 +13,6 @@ import pytest
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
-from django.db import connections
 from django.utils import timezone
 
 from accounts.models import User
@@ -23,13 +22,10 @@ from community.models import Room
 from community.services import chat
 from tests.community.helpers import chat_socket, frames_of, say
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-async def _close_worker_connections() -> Any:
-    yield
-    await sync_to_async(connections.close_all)()
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("close_worker_connections"),
+]
 
 
 def pub_sub_layer() -> Any:

@@ -14,7 +14,6 @@ from asgiref.sync import sync_to_async
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
-from django.db import connections
 from django.utils import timezone
 
 from accounts.models import User
@@ -28,13 +27,10 @@ from pioneer_platform.asgi import application
 from tests.accounts.helpers import connected, next_event, session_headers
 from tests.community.helpers import chat_socket, frames_of, say
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-async def _close_worker_connections() -> Any:
-    yield
-    await sync_to_async(connections.close_all)()
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("close_worker_connections"),
+]
 
 
 async def test_two_people_chat_and_a_reconnect_gets_exactly_what_it_missed(

@@ -16,7 +16,6 @@ import pytest
 import redis
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
-from django.db import connections
 from rest_framework.test import APIClient
 
 from accounts.models import User
@@ -27,7 +26,10 @@ from community.services import chat
 from tests.community.helpers import chat_socket, frames_of
 from tests.integration.helpers import free_port, wait_until
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("close_worker_connections"),
+]
 
 
 class OwnRedis:
@@ -81,12 +83,6 @@ def own_redis(settings: Any, postgres: None) -> Iterator[OwnRedis]:
     finally:
         if server.process and server.process.poll() is None:
             server.kill()
-
-
-@pytest.fixture(autouse=True)
-async def _close_worker_connections() -> Any:
-    yield
-    await sync_to_async(connections.close_all)()
 
 
 async def _gone(socket: WebsocketCommunicator) -> None:

@@ -235,7 +235,9 @@ def move_it_on(case_id: str) -> None:
     Case.objects.filter(public_id=case_id).update(state=State.ESCALATED)
 
 
-@pytest.mark.parametrize("change", [flag_the_case, let_it_expire, move_it_on], ids=str)
+@pytest.mark.parametrize(
+    "change", [flag_the_case, let_it_expire, move_it_on], ids=lambda change: change.__name__
+)
 def test_an_assignment_that_is_no_longer_valid_serves_nothing(
     validators: Any, case_id: str, change: Any
 ) -> None:

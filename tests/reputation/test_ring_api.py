@@ -158,7 +158,9 @@ def test_bad_input_is_a_400_naming_note_and_decides_nothing(
 
 
 @pytest.mark.parametrize("action", ["clear", "penalise"])
-@pytest.mark.parametrize("ring_id", [str(uuid.uuid4()), "not-a-ring"])
+@pytest.mark.parametrize(
+    "ring_id", [str(uuid.uuid4()), "not-a-ring"], ids=["unknown-id", "not-an-id"]
+)
 def test_an_unknown_ring_is_a_404(user_factory: Any, action: str, ring_id: str) -> None:
     response = _moderator(user_factory).post(
         f"{RINGS}{ring_id}/{action}/", {"note": "Sock puppets."}, format="json"
