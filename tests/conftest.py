@@ -34,6 +34,14 @@ TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 HEADLESS = "/_allauth/browser/v1"
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked `long` go first (after pytest-django's ordering, keeping it otherwise):
+    pytest-xdist hands out tests in this order, so a worker starts a test of minutes while
+    the others share the rest, instead of running it alone at the end."""
+    items.sort(key=lambda item: item.get_closest_marker("long") is None)
+
+
 def pytest_sessionstart(session: pytest.Session) -> None:
     if IN_CI and not (django_settings.USING_POSTGRES and django_settings.REDIS_URL):
         raise pytest.UsageError(

@@ -172,6 +172,7 @@ def generous_throttles(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {"anon": None, "user": None})
 
 
+@pytest.mark.long
 @pytest.mark.timeout(1200)
 def test_api_answers_as_its_schema_says(
     api_sessions: dict[str, dict[str, str]], fuzz_schema: Any, generous_throttles: None
