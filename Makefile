@@ -48,7 +48,7 @@ browser:
 	fi
 
 test: $(VENV)/.dev browser
-	$(BIN)/python -m pytest -n auto --dist worksteal $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto --dist worksteal -p tests.xdist_redis $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .

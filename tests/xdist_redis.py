@@ -2,9 +2,11 @@
 pytest-django gives it a test database of its own: the cache, rate limits, Celery queues
 and channel groups of two workers must not meet.
 
-A plugin (`-p tests.xdist_redis`), not a conftest: it must change `REDIS_URL` before
-pytest-django imports the settings, and conftests load after that. Servers and workers a
-test starts inherit the changed environment, so they share the worker's database.
+A plugin, not a conftest: it must change `REDIS_URL` before pytest-django imports the
+settings, and conftests load after that. `make test` loads it (`-p tests.xdist_redis`,
+beside `-n`; the repository root must be on the path, as `python -m pytest` puts it).
+Servers and workers a test starts inherit the changed environment, so they share the
+worker's database.
 """
 
 from __future__ import annotations
