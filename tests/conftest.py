@@ -36,10 +36,12 @@ HEADLESS = "/_allauth/browser/v1"
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Tests marked `long` go first (after pytest-django's ordering, keeping it otherwise):
-    pytest-xdist hands out tests in this order, so a worker starts a test of minutes while
-    the others share the rest, instead of running it alone at the end."""
-    items.sort(key=lambda item: item.get_closest_marker("long") is None)
+    """Under pytest-xdist, tests marked `long` go first (after pytest-django's ordering,
+    keeping it otherwise): xdist hands out tests in this order, so a worker starts a test of
+    minutes while the others share the rest, instead of running it alone at the end. In one
+    process the order stays pytest-django's (tests that flush the database last)."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        items.sort(key=lambda item: item.get_closest_marker("long") is None)
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:

@@ -184,10 +184,12 @@ def test_the_outcome_is_kept_with_the_reasons_and_never_the_reviewers(
         assert claim is not None
         # The last review decides: the outcome, the events of the author and of each
         # reviewer, and the author's one notification, not one per reviewer (35 queries,
-        # 7 of them the notification; 9 for a review that decides nothing).
+        # 7 of them the notification; 9 for a review that decides nothing). Without
+        # PostgreSQL each of the four events goes through the ORM, in about three more.
+        decides = 38 if connections["default"].vendor == "postgresql" else 50
         with (
             django_capture_on_commit_callbacks(execute=True),
-            django_assert_max_num_queries(38 if n == 2 else 10),
+            django_assert_max_num_queries(decides if n == 2 else 10),
         ):
             review_submit(
                 assignment=claim.assignment,
