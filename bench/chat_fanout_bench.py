@@ -336,11 +336,9 @@ def paced(messages: int, interval: float, send: Callable[[str], None]) -> None:
 
 
 def post_messages(args: argparse.Namespace) -> None:
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pioneer_platform.settings")
-    import django
+    from _django import median, percentile, setup_django
 
-    django.setup()
+    setup_django()
     from accounts.models import User
     from community.models import Room
     from community.services import chat
@@ -355,10 +353,9 @@ def post_messages(args: argparse.Namespace) -> None:
         took.append(time.monotonic() - started)
 
     paced(args.messages, args.interval, post)
-    took.sort()
     print(
-        f"  posting (part of each latency): median {took[len(took) // 2] * 1000:.1f} ms, "
-        f"p99 {took[int(0.99 * len(took))] * 1000:.1f} ms"
+        f"  posting (part of each latency): median {median(took) * 1000:.1f} ms, "
+        f"p99 {percentile(took, 0.99) * 1000:.1f} ms"
     )
 
 
