@@ -15,23 +15,29 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from django.db import connection
 
-ROOT = Path(__file__).resolve().parents[2]
-pytestmark = pytest.mark.integration
+from tests.integration.helpers import ROOT, database_url, free_port
+
+# The server's requests reach the database (sessions, pool): it runs on the test database,
+# which pytest-django sets up only when a collected test asks for it.
+pytestmark = [pytest.mark.integration, pytest.mark.django_db]
 CAP = 8_000_000
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
-def daphne() -> Iterator[tuple[int, int]]:
-    """(port, pid) of a daphne serving the platform, with a small multipart cap."""
+def daphne(
+    django_db_setup: None, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[int, int]]:
+    """(port, pid) of a daphne serving the platform with a small multipart cap, on the
+    test database (on SQLite, which keeps that in the test process's memory, on an empty
+    file of its own: these requests are answered before any table is read)."""
     port = free_port()
-    env = {**os.environ, "REQUEST_MAX_MULTIPART_BYTES": str(CAP)}
+    if connection.vendor == "sqlite":
+        database = f"sqlite:///{tmp_path_factory.mktemp('daphne') / 'server.sqlite3'}"
+    else:
+        database = database_url()
+    env = {**os.environ, "DATABASE_URL": database, "REQUEST_MAX_MULTIPART_BYTES": str(CAP)}
     server = subprocess.Popen(
         [
             sys.executable,
