@@ -12,10 +12,20 @@ then takes the row lock and reads again, and that write cannot lose.
 Two round trips per event in the common case instead of three (no separate lock), and the
 statements are bound on the server, so the server prepares them instead of parsing and
 planning a write of four tables on every event.
+
+One round trip when this process wrote the person's previous event: the write returns the
+version it made, and the process remembers what it wrote for a minute (`remember`,
+`recall`). Writing on top of a remembered state is safe for the same reason writing on top
+of a read is: the write matches only while that version is the row's. A version is the id
+of the (sub)transaction that wrote it, so if that transaction rolled back, or anyone wrote
+the row since (another process, the daily rebuild, which rewrites day rows only together
+with their score row), nothing is written and the service reads as before.
 """
 
 from __future__ import annotations
 
+import threading
+import time
 from decimal import Decimal
 from typing import Any
 
@@ -51,7 +61,7 @@ WITH score AS (
         positive = %(decayed_positive)s, total = %(decayed_total)s, score = %(score)s,
         level = %(level)s, as_of_day = %(as_of_day)s, updated_at = %(at_now)s
     WHERE id = %(score_id)s AND xmin = %(version)s::xid
-    RETURNING id
+    RETURNING xmin::text AS version
 ), event AS (
     INSERT INTO reputation_reputationevent
         (user_id, source, positive, weight, subject, reason, rule_version, day, voids_id,
@@ -70,7 +80,7 @@ WITH score AS (
         gained = EXCLUDED.gained, lost = EXCLUDED.lost, positive = EXCLUDED.positive,
         total = EXCLUDED.total, candidate = EXCLUDED.candidate
 )
-SELECT id FROM event
+SELECT event.id, score.version FROM event, score
 """
 
 
@@ -91,11 +101,45 @@ def read(
     return score, [tuple(row[6:]) for row in rows if row[6] is not None]
 
 
-def write(**values: Any) -> int | None:
-    """The new event's id, or None when the score row changed since it was read."""
+def write(**values: Any) -> str | None:
+    """The score row's new version, or None when the row changed since it was read."""
     for name in ("positive_scaled", "total_scaled", "lost"):
         values[name] = Decimal(values[name])
     with server_bound_cursor() as cursor:
         cursor.execute(WRITE, values)
         row = cursor.fetchone()
-    return None if row is None else int(row[0])
+    return None if row is None else str(row[1])
+
+
+# (database, user id) -> (when, the score row and day rows as `read` returns them). Bounded
+# and short-lived: a version can only match while the row is the one that was written, but
+# an entry nobody will use again should not live on.
+_REMEMBERED: dict[tuple[str, int], tuple[float, tuple[Any, ...], list[tuple[Any, ...]]]] = {}
+_REMEMBERED_LOCK = threading.Lock()
+REMEMBER_SECONDS = 60.0
+REMEMBER_PEOPLE = 10_000
+
+
+def remember(
+    *, database: str, user_id: int, score: tuple[Any, ...], days: list[tuple[Any, ...]]
+) -> None:
+    """Keep what was just written for the person (`score` carries the new version)."""
+    with _REMEMBERED_LOCK:
+        _REMEMBERED.pop((database, user_id), None)
+        if len(_REMEMBERED) >= REMEMBER_PEOPLE:
+            del _REMEMBERED[next(iter(_REMEMBERED))]
+        _REMEMBERED[(database, user_id)] = (time.monotonic(), score, days)
+
+
+def recall(*, database: str, user_id: int) -> tuple[tuple[Any, ...], list[tuple[Any, ...]]] | None:
+    """What this process last wrote for the person, if it was in the last minute."""
+    entry = _REMEMBERED.get((database, user_id))
+    if entry is None or time.monotonic() - entry[0] > REMEMBER_SECONDS:
+        return None
+    return entry[1], entry[2]
+
+
+def forget() -> None:
+    """Drop everything remembered (a test starts from a process that wrote nothing)."""
+    with _REMEMBERED_LOCK:
+        _REMEMBERED.clear()

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -158,23 +158,37 @@ def _refuse_closed_day(event: _EventInput, latest_day: int | None) -> None:
 
 
 def _record_with_statements(user: User, event: _EventInput) -> ReputationScore:
-    # Read, decide, then write only if nobody wrote this person's score in between; after
-    # a lost race, read again under the row lock (the second attempt cannot lose).
+    # Write on top of what this process last wrote for the person, else of a read; after a
+    # lost race, read again under the row lock (that attempt cannot lose).
     limit = rules().grace_days + 2
+    database = connections[DEFAULT_DB_ALIAS].settings_dict["NAME"]
+    remembered = statements.recall(database=database, user_id=user.pk)
+    # A remembered later day could be from a write that rolled back: only the database
+    # may refuse the event.
+    if remembered is not None and (not remembered[1] or remembered[1][0][0] <= event.day):
+        score = _score_after(user, event, *remembered, database=database, limit=limit)
+        if score is not None:
+            return score
     for locked in (False, True):
         read, days = statements.read(user_id=user.pk, limit=limit, lock=locked)
         if read is None:
             ReputationScore.objects.get_or_create(user=user)
             read, days = statements.read(user_id=user.pk, limit=limit, lock=locked)
         assert read is not None
-        score = _score_after(user, event, read, days)
+        score = _score_after(user, event, read, days, database=database, limit=limit)
         if score is not None:
             return score
     raise RuntimeError("event_record lost a race while holding the score row's lock")
 
 
 def _score_after(
-    user: User, event: _EventInput, read: tuple[Any, ...], days: list[tuple[Any, ...]]
+    user: User,
+    event: _EventInput,
+    read: tuple[Any, ...],
+    days: list[tuple[Any, ...]],
+    *,
+    database: str,
+    limit: int,
 ) -> ReputationScore | None:
     """Write the event on top of what was read; None if the score row changed since."""
     score_id, positive_scaled, total_scaled, level, as_of_day, version = read
@@ -237,7 +251,30 @@ def _score_after(
         score_id=score_id,
         version=version,
     )
-    return None if written is None else score
+    if written is None:
+        return None
+    day_row = (
+        event.day,
+        update.gained,
+        update.lost,
+        update.positive_scaled,
+        update.total_scaled,
+        update.candidate,
+    )
+    statements.remember(
+        database=database,
+        user_id=user.pk,
+        score=(
+            score_id,
+            update.positive_scaled,
+            update.total_scaled,
+            score.level,
+            score.as_of_day,
+            written,
+        ),
+        days=[day_row, *(days[1:] if today_row is not None else days)][:limit],
+    )
+    return score
 
 
 def _record_with_orm(user: User, event: _EventInput) -> ReputationScore:

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.db import connection, connections, transaction
 
+from reputation import statements
 from reputation.models import ReputationDay, ReputationEvent, ReputationScore
 from reputation.services.events import event_record
 from reputation.services.scores import scores_recompute
@@ -99,6 +100,8 @@ def test_a_write_that_lost_the_race_reads_again_and_counts(
         try:
             second_pid.append(_backend_pid())
             first_wrote.wait(timeout=30)
+            # As another process would: it has not seen the first's write.
+            statements.forget()
             event_record(user=person, source="gold", positive=True, subject="t.a:2")
         except BaseException as error:
             errors.append(error)
@@ -129,3 +132,137 @@ def test_a_write_that_lost_the_race_reads_again_and_counts(
         int(score.positive_scaled),
         int(score.total_scaled),
     )
+
+
+def _stored(person: Any) -> tuple[int, int, int]:
+    score = ReputationScore.objects.get(user=person)
+    day = ReputationDay.objects.get(user=person)
+    return int(score.positive_scaled), int(score.total_scaled), day.gained
+
+
+def test_the_next_event_of_a_person_is_written_without_a_read(
+    postgres: None, user_factory: Any, django_assert_num_queries: Any
+) -> None:
+    person = user_factory()
+    event_record(user=person, source="gold", positive=True, subject="t.m:0")
+    with transaction.atomic(), django_assert_num_queries(1):
+        event_record(user=person, source="gold", positive=False, subject="t.m:1")
+    statements.forget()
+    # A process that did not write the last one reads first.
+    with transaction.atomic(), django_assert_num_queries(2):
+        event_record(user=person, source="gold", positive=True, subject="t.m:2")
+    assert scores_recompute().differed == []
+    assert _stored(person)[2] == 2000
+
+
+def test_a_remembered_write_that_rolled_back_is_not_built_on(
+    postgres: None, user_factory: Any
+) -> None:
+    person = user_factory()
+    event_record(user=person, source="gold", positive=True, subject="t.m:0")
+    with transaction.atomic():
+        event_record(user=person, source="gold", positive=True, subject="t.m:1")
+        transaction.set_rollback(True)  # the decision the event came from failed
+    event_record(user=person, source="gold", positive=False, subject="t.m:2")
+    assert sorted(
+        ReputationEvent.objects.filter(user=person).values_list("subject", flat=True)
+    ) == [
+        "t.m:0",
+        "t.m:2",
+    ]
+    assert scores_recompute().differed == []
+    assert _stored(person)[2] == 1000
+
+
+def test_a_write_made_elsewhere_since_is_not_lost(postgres: None, user_factory: Any) -> None:
+    """This process remembers its own last write; another process has written since."""
+    person = user_factory()
+    event_record(user=person, source="gold", positive=True, subject="t.m:0")
+    ours = statements.recall(database=connection.settings_dict["NAME"], user_id=person.pk)
+    assert ours is not None
+
+    def elsewhere() -> None:
+        try:
+            event_record(user=person, source="gold", positive=True, subject="t.m:1")
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=elsewhere)
+    thread.start()
+    thread.join(timeout=30)
+    statements.remember(
+        database=connection.settings_dict["NAME"], user_id=person.pk, score=ours[0], days=ours[1]
+    )
+    event_record(user=person, source="gold", positive=True, subject="t.m:2")
+    assert ReputationEvent.objects.filter(user=person).count() == 3
+    assert scores_recompute().differed == []
+    assert _stored(person)[2] == 3000
+
+
+def test_a_rebuild_that_corrected_a_score_is_built_on(postgres: None, user_factory: Any) -> None:
+    person = user_factory()
+    event_record(user=person, source="gold", positive=True, subject="t.m:0")
+    event_record(user=person, source="gold", positive=True, subject="t.m:1")
+    # Evidence edited behind the service's back; the rebuild corrects the stored sums.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE reputation_reputationevent SET weight = 2.0 WHERE subject = %s", ["t.m:1"]
+        )
+    assert scores_recompute().differed == [person.pk]
+    event_record(user=person, source="gold", positive=False, subject="t.m:2")
+    assert scores_recompute().differed == []
+    assert _stored(person)[2] == 3000
+
+
+def test_a_write_on_an_uncommitted_remembered_version_reads_again_when_it_rolls_back(
+    postgres: None, user_factory: Any
+) -> None:
+    """Another thread of this process wrote and remembered, then rolled back: a write on
+    top of its version waits for it, then matches nothing, and reads the row as it is."""
+    person = user_factory()
+    event_record(user=person, source="gold", positive=True, subject="t.m:0")
+    first_wrote, first_may_end = threading.Event(), threading.Event()
+    second_pid: list[int] = []
+    errors: list[BaseException] = []
+
+    def first() -> None:
+        try:
+            with transaction.atomic():
+                event_record(user=person, source="gold", positive=True, subject="t.m:1")
+                first_wrote.set()
+                first_may_end.wait(timeout=30)
+                transaction.set_rollback(True)
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    def second() -> None:
+        try:
+            second_pid.append(_backend_pid())
+            first_wrote.wait(timeout=30)
+            event_record(user=person, source="gold", positive=False, subject="t.m:2")
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    assert first_wrote.wait(timeout=30)
+    deadline = time.monotonic() + 30
+    while not (second_pid and _waits_on_a_lock(second_pid[0])):
+        assert time.monotonic() < deadline, "the second write never waited on the row"
+    first_may_end.set()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    assert sorted(
+        ReputationEvent.objects.filter(user=person).values_list("subject", flat=True)
+    ) == [
+        "t.m:0",
+        "t.m:2",
+    ]
+    assert scores_recompute().differed == []
+    assert _stored(person)[2] == 1000
