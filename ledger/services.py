@@ -185,7 +185,8 @@ def entry_record(*, kind: str, payload: dict[str, Any]) -> Leaf:
 
 
 def entries_record(*, entries: list[tuple[str, dict[str, Any]]]) -> Sequence[Leaf]:
-    """Append several facts in one transaction (imports, benchmarks); all or nothing.
+    """Append several facts in one transaction (a rebuild's level changes, imports,
+    benchmarks); all or nothing.
 
     Returns the new leaves in index order, each built when read.
     """

@@ -10,13 +10,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import groupby
 from operator import itemgetter
+from typing import Any
 
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from accounts.models import User
 from ledger.schemas import utc_timestamp
-from ledger.services import entry_record
+from ledger.services import entries_record, entry_record
 from reputation import scoring
 from reputation.conf import rules
 from reputation.models import ReputationDay, ReputationScore
@@ -35,17 +36,21 @@ def today() -> int:
 def level_change_record(*, user: User, source: str, previous: int, score: ReputationScore) -> None:
     """A level change is a public decision: its log entry is written inside the caller's
     transaction, after the score rows it follows from (the lock order both paths keep)."""
-    entry_record(
-        kind="reputation.change",
-        payload={
-            "subject": person_pseudonym(user),
-            "source": source,
-            "delta": score.level - previous,
-            "score": score.score,
-            "level": score.level,
-            "at": utc_timestamp(timezone.now()),
-        },
-    )
+    kind, payload = _level_change_entry(user=user, source=source, previous=previous, score=score)
+    entry_record(kind=kind, payload=payload)
+
+
+def _level_change_entry(
+    *, user: User, source: str, previous: int, score: ReputationScore
+) -> tuple[str, dict[str, Any]]:
+    return "reputation.change", {
+        "subject": person_pseudonym(user),
+        "source": source,
+        "delta": score.level - previous,
+        "score": score.score,
+        "level": score.level,
+        "at": utc_timestamp(timezone.now()),
+    }
 
 
 def score_standing_set(
@@ -129,7 +134,7 @@ def _scores_recompute(*, day: int | None) -> RecomputeReport:
         changed_scores: list[ReputationScore] = []
         new_scores: list[ReputationScore] = []
         stale: list[int] = []
-        fresh: list[ReputationDay] = []
+        fresh: list[tuple[int, int, int, int, int, int, int]] = []
         for user_id in sorted(per_user.keys() | stored_scores.keys()):
             days = per_user.get(user_id, {})
             rebuilt = scoring.replay(days, max([evaluate_on, *days]), current)
@@ -158,18 +163,7 @@ def _scores_recompute(*, day: int | None) -> RecomputeReport:
                 report.differed.append(user_id)
                 if user_id in stored_days:
                     stale.append(user_id)
-                fresh.extend(
-                    ReputationDay(
-                        user_id=user_id,
-                        day=row[1],
-                        gained=row[2],
-                        lost=row[3],
-                        positive=row[4],
-                        total=row[5],
-                        candidate=row[6],
-                    )
-                    for row in rows
-                )
+                fresh.extend(rows)
             previous_level = score.level
             before = (
                 score.score,
@@ -196,7 +190,7 @@ def _scores_recompute(*, day: int | None) -> RecomputeReport:
             if score.level != previous_level:
                 level_changes.append((score.user, previous_level, score))
         ReputationDay.objects.filter(user_id__in=stale).delete()
-        ReputationDay.objects.bulk_create(fresh, batch_size=5000)
+        _days_insert(fresh)
         ReputationScore.objects.bulk_create(new_scores, batch_size=2000)
         ReputationScore.objects.bulk_update(
             changed_scores,
@@ -205,10 +199,52 @@ def _scores_recompute(*, day: int | None) -> RecomputeReport:
         )
         report.people = len(per_user.keys() | stored_scores.keys())
         # Last, after every score row: the log's lock is taken after the rows, as
-        # event_record takes them, so the two never wait for each other in a cycle.
-        for user, previous_level, score in level_changes:
-            report.level_changes += 1
-            level_change_record(user=user, source="recompute", previous=previous_level, score=score)
+        # event_record takes them, so the two never wait for each other in a cycle. One
+        # append for all of them (a first build changes almost everyone's level).
+        entries_record(
+            entries=[
+                _level_change_entry(
+                    user=user, source="recompute", previous=previous_level, score=score
+                )
+                for user, previous_level, score in level_changes
+            ]
+        )
+        report.level_changes = len(level_changes)
     if report.differed:
         logger.warning("reputation recompute corrected %d people", len(report.differed))
     return report
+
+
+def _days_insert(rows: list[tuple[int, int, int, int, int, int, int]]) -> None:
+    """Insert rebuilt day rows, (user_id, day, gained, lost, positive, total, candidate).
+
+    A first build writes a row per person and day; on PostgreSQL they go through COPY,
+    which takes the tuples as they are, where bulk_create builds a model and prepares a
+    parameter for every value (most of a first build's time)."""
+    if connection.vendor != "postgresql":
+        ReputationDay.objects.bulk_create(
+            (
+                ReputationDay(
+                    user_id=user_id,
+                    day=day,
+                    gained=gained,
+                    lost=lost,
+                    positive=positive,
+                    total=total,
+                    candidate=candidate,
+                )
+                for user_id, day, gained, lost, positive, total, candidate in rows
+            ),
+            batch_size=5000,
+        )
+        return
+    with (
+        connection.cursor() as cursor,
+        connection.wrap_database_errors,
+        cursor.copy(
+            "COPY reputation_reputationday"
+            " (user_id, day, gained, lost, positive, total, candidate) FROM STDIN"
+        ) as copy,
+    ):
+        for row in rows:
+            copy.write_row(row)
