@@ -2,27 +2,33 @@
 
 from __future__ import annotations
 
-import functools
+from typing import Any
 
 from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 
 from reputation import scoring
 
+# Every event asks for the rules several times, and reading a setting is a lookup through
+# Django's lazy settings object; they are made once, and again after a setting changes
+# (tests override them).
+_current: scoring.Rules | None = None
+
 
 def rules() -> scoring.Rules:
-    return _rules(
-        getattr(settings, "REPUTATION_HALF_LIFE_DAYS", 180),
-        getattr(settings, "REPUTATION_DAILY_GAIN_CAP", 20),
-        getattr(settings, "REPUTATION_GRACE_DAYS", 14),
-    )
+    global _current
+    if _current is None:
+        _current = scoring.Rules(
+            half_life_days=float(getattr(settings, "REPUTATION_HALF_LIFE_DAYS", 180)),
+            daily_gain_cap=round(float(getattr(settings, "REPUTATION_DAILY_GAIN_CAP", 20)) * 1000),
+            grace_days=int(getattr(settings, "REPUTATION_GRACE_DAYS", 14)),
+        )
+    return _current
 
 
-# Every event asks for the rules several times; they are made once per set of values (a
-# test that overrides a setting gets its own).
-@functools.lru_cache(maxsize=16)
-def _rules(half_life_days: object, daily_gain_cap: object, grace_days: object) -> scoring.Rules:
-    return scoring.Rules(
-        half_life_days=float(half_life_days),  # type: ignore[arg-type]
-        daily_gain_cap=round(float(daily_gain_cap) * 1000),  # type: ignore[arg-type]
-        grace_days=int(grace_days),  # type: ignore[call-overload]
-    )
+@receiver(setting_changed)
+def _rules_forget(*, setting: str, **kwargs: Any) -> None:
+    global _current
+    if setting.startswith("REPUTATION_"):
+        _current = None

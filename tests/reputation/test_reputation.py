@@ -6,7 +6,7 @@ import pytest
 
 from core.models import AppendOnlyError
 from ledger.models import Leaf
-from reputation import scoring
+from reputation import conf, scoring
 from reputation.models import ReputationEvent
 from reputation.selectors.standing import has_privilege, user_level
 from reputation.services.events import event_record
@@ -23,6 +23,13 @@ from reputation.services.events import event_record
 )
 def test_wilson_lower_bound(positive: float, total: float, expected: float) -> None:
     assert scoring.wilson_lower_bound(positive, total) == pytest.approx(expected, abs=1e-4)
+
+
+def test_the_rules_follow_a_changed_setting(settings: Any) -> None:
+    assert conf.rules().half_life_days == 180
+    settings.REPUTATION_HALF_LIFE_DAYS = 90
+    settings.REPUTATION_DAILY_GAIN_CAP = 5
+    assert (conf.rules().half_life_days, conf.rules().daily_gain_cap) == (90, 5000)
 
 
 def test_more_evidence_at_the_same_share_scores_higher() -> None:
