@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Recompute every Pioneer Platform reputation score from the public event feed, over HTTP.
 
-Standard library + `cryptography` only, and on purpose no import of the platform's own
-code: the rules below are written out again from their public description (the docstring
-of reputation/scoring.py), so an outsider can read them here and check the server by them.
+Standard library + `cryptography` only (and `public_api.py` beside it), and on purpose no
+import of the platform's own code: the rules below are written out again from their public
+description (the docstring of reputation/scoring.py), so an outsider can read them here and
+check the server by them.
 
 1. Downloads the scores (`/api/v1/reputation/scores/`, every page), then every event
    (`/api/v1/reputation/events/`).
@@ -16,7 +17,8 @@ of reputation/scoring.py), so an outsider can read them here and check the serve
 
 Usage: python tools/recompute_reputation.py http://127.0.0.1:8000
 Exit status 0 when everything agrees; 1 naming the first pseudonym whose served score
-differs (or the first batch the log does not back).
+differs (or the first batch the log does not back); 2 when the server could not be read.
+Rate limits are waited out as the server asks (`Retry-After`).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from public_api import FetchError, get_json
 
 # ---- the rules (rule version 1) ----
 
@@ -243,8 +246,7 @@ class Server:
         url = path_or_url if "://" in path_or_url else self.base + path_or_url
         if params:
             url += "?" + urllib.parse.urlencode(params)
-        with urllib.request.urlopen(url, timeout=60) as response:  # noqa: S310 - the auditor picks the URL
-            return json.load(response)
+        return get_json(url)
 
     def pages(self, path: str, **params: Any) -> list[dict[str, Any]]:
         pages = [self.get(path, **params)]
@@ -365,4 +367,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except FetchError as error:
+        print(f"FAIL  could not read the server: {error}")
+        sys.exit(2)

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Check a Pioneer Platform transparency log over HTTP, trusting nothing the server says.
 
-Standard library + `cryptography` only, and on purpose no import of the platform's own
-code: an auditor should not have to trust the software they audit. Checks:
+Standard library + `cryptography` only (and `public_api.py` beside it), and on purpose no
+import of the platform's own code: an auditor should not have to trust the software they
+audit. Checks:
 
 1. the latest signed tree head's Ed25519 signature over its documented 50-byte message;
 2. inclusion of entries (given by --index, or a sample) in that head: the leaf hash is
@@ -11,7 +12,8 @@ code: an auditor should not have to trust the software they audit. Checks:
    the newest heads), so the log was only ever appended to.
 
 Usage: python tools/verify_ledger.py http://127.0.0.1:8000 [--index N ...] [--old-size N]
-Exit status 0 when every check passes, 1 otherwise.
+Exit status 0 when every check passes, 1 when one fails, 2 when the server could not be read.
+Rate limits are waited out as the server asks (`Retry-After`).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from public_api import FetchError, get_json
 
 
 def sha256(data: bytes) -> bytes:
@@ -113,8 +116,7 @@ class Log:
 
     def get(self, path: str, **params: Any) -> Any:
         url = self.base + path + ("?" + urllib.parse.urlencode(params) if params else "")
-        with urllib.request.urlopen(url, timeout=30) as response:  # noqa: S310 - the auditor picks the URL
-            return json.load(response)
+        return get_json(url)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -185,4 +187,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except FetchError as error:
+        print(f"FAIL  could not read the server: {error}")
+        sys.exit(2)
