@@ -5,10 +5,11 @@
    load does not show the target, because the rebuild's cost follows people and days, the
    GROUP BY's follows events) for `--users` people over `--days` days, straight into the table.
    Times `scores_recompute` twice: the first run builds every day row and score (nothing
-   stored yet), the second is the daily steady state (rebuild and compare; nothing
-   differs). The baseline, in the same run, is one SQL GROUP BY computing the same decayed
+   stored yet); the second is the daily run, as the beat makes it the next day: everything
+   is rebuilt and compared (nothing differs) and every person's decayed standing is
+   written. The baseline, in the same run, is one SQL GROUP BY computing the same decayed
    weighted counts per person (without the daily cap, which only the rules need).
-   Target (issue): within 2x.
+   Target (issue): the daily run within 2x.
 2. `--writers` threads (default 16), each with its own connection, record
    `--writes` events each through `event_record` (one transaction per event, every writer
    on its own people, as different pioneers answer at once). The baseline is the same
@@ -44,6 +45,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from reputation import conf, scoring, statements
+from reputation.models import ReputationScore
 from reputation.services.events import event_record
 from reputation.services.scores import scores_recompute
 
@@ -152,18 +154,19 @@ def main() -> None:
             f"in {time.perf_counter() - start:.1f}s"
         )
 
-        baseline_seconds, groups = group_by_baseline(today, rules.half_life_days)
+        baseline_seconds, groups = group_by_baseline(today + 1, rules.half_life_days)
         start = time.perf_counter()
         first = scores_recompute(day=today)
         first_seconds = time.perf_counter() - start
         start = time.perf_counter()
-        steady = scores_recompute(day=today)
+        steady = scores_recompute(day=today + 1)
         steady_seconds = time.perf_counter() - start
-        baseline_again, _ = group_by_baseline(today, rules.half_life_days)
+        baseline_again, _ = group_by_baseline(today + 1, rules.half_life_days)
         baseline_seconds = min(baseline_seconds, baseline_again)
         assert groups == first.people == args.users
         assert len(first.differed) == args.users
         assert steady.differed == []
+        assert ReputationScore.objects.filter(as_of_day=today + 1).count() == args.users
 
         # Concurrent writers, each on their own people.
         writers = load_people(args.writers * 4, "w")
@@ -216,7 +219,7 @@ def main() -> None:
                 )
             finally:
                 statements.REMEMBER_SECONDS = remember_seconds
-        assert scores_recompute(day=today).differed == []
+        assert scores_recompute(day=today + 1).differed == []
 
     print(f"GROUP BY baseline (decayed weighted counts per person): {baseline_seconds:.2f}s")
     print(
@@ -224,7 +227,7 @@ def main() -> None:
         f"({first_seconds / baseline_seconds:.2f}x the GROUP BY)"
     )
     print(
-        f"full recompute, daily steady state: {steady_seconds:.2f}s "
+        f"full recompute, the next day's run: {steady_seconds:.2f}s "
         f"({steady_seconds / baseline_seconds:.2f}x the GROUP BY)"
     )
     record_rate, floor_rate = median(record_rates), median(floor_rates)

@@ -157,6 +157,22 @@ def test_a_daily_recompute_demotes_after_the_grace_period_and_logs_it(user: Any)
 
 
 @pytest.mark.django_db
+def test_a_daily_recompute_stores_everyone_s_decayed_standing(user_factory: Any) -> None:
+    people = [user_factory() for _ in range(3)]
+    for n, person in enumerate(people):
+        for k in range(15 + 10 * n):
+            event_record(user=person, source="gold", positive=k % 4 != 0, subject=f"x:{k}", at=BASE)
+    later = scoring.day_number(BASE) + 200
+    assert scores_recompute(day=later).differed == []
+    for score in ReputationScore.objects.filter(user__in=people):
+        expected = scoring.standing_at(
+            int(score.positive_scaled), int(score.total_scaled), later, scoring.Rules()
+        )
+        assert (score.score, score.total, score.as_of_day) == (*expected, later)
+        assert score.total < 15  # decayed: more than one half-life since the events
+
+
+@pytest.mark.django_db
 def test_batches_commit_the_event_feed_to_the_log(user: Any) -> None:
     for n in range(3):
         event_record(user=user, source="gold", positive=True, subject=f"x:{n}")
