@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -74,6 +75,52 @@ def _waits_on_a_lock(pid: int) -> bool:
     return bool(row and row[0])
 
 
+def _second_waits_for_first(
+    first: Callable[[], None], second: Callable[[], None], *, first_commits: bool
+) -> None:
+    """Run `first` in a transaction held open, then `second` in another thread until its
+    write waits on the row `first` holds; then `first` commits (or rolls back)."""
+    first_wrote, first_may_end = threading.Event(), threading.Event()
+    second_pid: list[int] = []
+    errors: list[BaseException] = []
+
+    def run_first() -> None:
+        try:
+            with transaction.atomic():
+                first()
+                first_wrote.set()
+                first_may_end.wait(timeout=30)
+                transaction.set_rollback(not first_commits)
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    def run_second() -> None:
+        try:
+            second_pid.append(_backend_pid())
+            first_wrote.wait(timeout=30)
+            second()
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run_first), threading.Thread(target=run_second)]
+    for thread in threads:
+        thread.start()
+    assert first_wrote.wait(timeout=30)
+    # Reads do not wait (nothing is locked for reading); the second's write waits on the
+    # score row the first holds.
+    deadline = time.monotonic() + 30
+    while not (second_pid and _waits_on_a_lock(second_pid[0])):
+        assert time.monotonic() < deadline, "the second write never waited on the row"
+    first_may_end.set()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+
+
 def test_a_write_that_lost_the_race_reads_again_and_counts(
     postgres: None, user_factory: Any
 ) -> None:
@@ -81,46 +128,16 @@ def test_a_write_that_lost_the_race_reads_again_and_counts(
     the row, finds it changed, and records the event again on top of the first's."""
     person = user_factory()
     event_record(user=person, source="gold", positive=True, subject="t.a:0")
-    first_wrote, first_may_commit = threading.Event(), threading.Event()
-    second_pid: list[int] = []
-    errors: list[BaseException] = []
 
     def first() -> None:
-        try:
-            with transaction.atomic():
-                event_record(user=person, source="gold", positive=False, subject="t.a:1")
-                first_wrote.set()
-                first_may_commit.wait(timeout=30)
-        except BaseException as error:
-            errors.append(error)
-        finally:
-            connections.close_all()
+        event_record(user=person, source="gold", positive=False, subject="t.a:1")
 
     def second() -> None:
-        try:
-            second_pid.append(_backend_pid())
-            first_wrote.wait(timeout=30)
-            # As another process would: it has not seen the first's write.
-            statements.forget()
-            event_record(user=person, source="gold", positive=True, subject="t.a:2")
-        except BaseException as error:
-            errors.append(error)
-        finally:
-            connections.close_all()
+        # As another process would: it has not seen the first's write.
+        statements.forget()
+        event_record(user=person, source="gold", positive=True, subject="t.a:2")
 
-    threads = [threading.Thread(target=first), threading.Thread(target=second)]
-    for thread in threads:
-        thread.start()
-    assert first_wrote.wait(timeout=30)
-    # The second writer's read does not wait (nothing is locked for reading); its write
-    # waits on the score row the first holds.
-    deadline = time.monotonic() + 30
-    while not (second_pid and _waits_on_a_lock(second_pid[0])):
-        assert time.monotonic() < deadline, "the second write never waited on the row"
-    first_may_commit.set()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert errors == []
+    _second_waits_for_first(first, second, first_commits=True)
     assert ReputationEvent.objects.filter(user=person).count() == 3
     score = ReputationScore.objects.get(user=person)
     report = scores_recompute()
@@ -221,43 +238,14 @@ def test_a_write_on_an_uncommitted_remembered_version_reads_again_when_it_rolls_
     top of its version waits for it, then matches nothing, and reads the row as it is."""
     person = user_factory()
     event_record(user=person, source="gold", positive=True, subject="t.m:0")
-    first_wrote, first_may_end = threading.Event(), threading.Event()
-    second_pid: list[int] = []
-    errors: list[BaseException] = []
 
     def first() -> None:
-        try:
-            with transaction.atomic():
-                event_record(user=person, source="gold", positive=True, subject="t.m:1")
-                first_wrote.set()
-                first_may_end.wait(timeout=30)
-                transaction.set_rollback(True)
-        except BaseException as error:
-            errors.append(error)
-        finally:
-            connections.close_all()
+        event_record(user=person, source="gold", positive=True, subject="t.m:1")
 
     def second() -> None:
-        try:
-            second_pid.append(_backend_pid())
-            first_wrote.wait(timeout=30)
-            event_record(user=person, source="gold", positive=False, subject="t.m:2")
-        except BaseException as error:
-            errors.append(error)
-        finally:
-            connections.close_all()
+        event_record(user=person, source="gold", positive=False, subject="t.m:2")
 
-    threads = [threading.Thread(target=first), threading.Thread(target=second)]
-    for thread in threads:
-        thread.start()
-    assert first_wrote.wait(timeout=30)
-    deadline = time.monotonic() + 30
-    while not (second_pid and _waits_on_a_lock(second_pid[0])):
-        assert time.monotonic() < deadline, "the second write never waited on the row"
-    first_may_end.set()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert errors == []
+    _second_waits_for_first(first, second, first_commits=False)
     assert sorted(
         ReputationEvent.objects.filter(user=person).values_list("subject", flat=True)
     ) == [
