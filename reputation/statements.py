@@ -29,6 +29,9 @@ import time
 from decimal import Decimal
 from typing import Any
 
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+
 from core.prepared import server_bound_cursor
 
 # The score row with its newest day rows, newest first (no day rows: one row of NULLs).
@@ -143,3 +146,10 @@ def forget() -> None:
     """Drop everything remembered (a test starts from a process that wrote nothing)."""
     with _REMEMBERED_LOCK:
         _REMEMBERED.clear()
+
+
+@receiver(setting_changed)
+def _forget_on_new_rules(*, setting: str, **kwargs: Any) -> None:
+    # What was remembered was decided and cut (its day rows) by the old rules.
+    if setting.startswith("REPUTATION_"):
+        forget()

@@ -172,6 +172,16 @@ def test_the_next_event_of_a_person_is_written_without_a_read(
     assert _stored(person)[2] == 2000
 
 
+def test_new_rules_forget_what_was_remembered(
+    postgres: None, user_factory: Any, settings: Any
+) -> None:
+    person = user_factory()
+    event_record(user=person, source="gold", positive=True, subject="t.m:0")
+    assert statements.recall(database=connection.settings_dict["NAME"], user_id=person.pk)
+    settings.REPUTATION_GRACE_DAYS = 30
+    assert not statements.recall(database=connection.settings_dict["NAME"], user_id=person.pk)
+
+
 def test_a_remembered_write_that_rolled_back_is_not_built_on(
     postgres: None, user_factory: Any
 ) -> None:
